@@ -1,0 +1,58 @@
+# ecosim: `make run` runs the baseline, `make test` checks everything. Each target sets up
+# what it needs (venv, Python deps, the Rust extension) once, and skips it when up to date.
+SHELL := /bin/bash
+PY_SYS ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_VENV := $(VENV)/.stamp-venv
+STAMP_EXT := $(VENV)/.stamp-ext
+RUST_SRC := $(shell find core_rs/src -name '*.rs') core_rs/Cargo.toml Cargo.toml
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: setup build run test lint typecheck rust-test py-test bench app clean facts
+
+setup: $(STAMP_EXT)
+
+# Recreate the venv when it is missing or was made by another Python than 3.12.
+$(STAMP_VENV):
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
+		rm -rf $(VENV); $(PY_SYS) -m venv $(VENV); fi
+	$(PY) -m pip install -q --upgrade pip "maturin>=1.7,<2"
+	@touch $@
+
+$(STAMP_EXT): $(STAMP_VENV) $(RUST_SRC) pyproject.toml
+	$(VENV)/bin/maturin develop --release --extras app,sweep,dev -q
+	$(PY) -c 'import sim._core'
+	@touch $@
+
+build: $(STAMP_EXT)
+
+run: $(STAMP_EXT)
+	$(PY) -m sim run scenarios/baseline.yaml
+
+lint: $(STAMP_EXT)
+	$(VENV)/bin/ruff check sim app tests benchmarks
+	$(VENV)/bin/ruff format --check sim app tests benchmarks
+
+typecheck: $(STAMP_EXT)
+	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest sim._core
+
+rust-test:
+	cargo test --release -q --no-default-features -p ecosim-core
+
+py-test: $(STAMP_EXT)
+	$(PY) -m pytest
+
+test: lint typecheck rust-test py-test
+
+bench: $(STAMP_EXT)
+	$(PY) -m benchmarks
+
+app: $(STAMP_EXT)
+	$(PY) -m sim app
+
+clean:
+	cargo clean
+	rm -rf $(VENV) runs

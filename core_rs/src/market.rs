@@ -1,0 +1,1 @@
+//! Population-wide viewing and buying kernels of the daily loop (filled in by the model).

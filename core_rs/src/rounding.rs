@@ -1,0 +1,140 @@
+//! Integer apportionment by cumulative rounding: share an integer amount over weights in
+//! index order so the parts sum exactly to the amount and each part is within one unit of
+//! its exact quota. Prefix sums make it parallel without changing a single result.
+
+use rayon::prelude::*;
+
+use crate::gini::CHUNK;
+
+/// Part `k` of `amount` over integer weights: floor(A*S_k/W) - floor(A*S_{k-1}/W).
+#[inline]
+pub fn cumulative_part(amount: i128, before: i128, weight: i128, total: i128) -> i64 {
+    (cumulative_floor(amount, before + weight, total) - cumulative_floor(amount, before, total))
+        as i64
+}
+
+/// floor(A * S / W) with 64-bit arithmetic when the product fits, 128-bit otherwise.
+#[inline]
+pub fn cumulative_floor(amount: i128, prefix: i128, total: i128) -> i128 {
+    let (a, p, w) = (amount as u128, prefix as u128, total as u128);
+    if a <= u64::MAX as u128 && p <= u64::MAX as u128 {
+        if let Some(product) = (a as u64).checked_mul(p as u64) {
+            return (product / w as u64) as i128;
+        }
+    }
+    (a * p / w) as i128
+}
+
+/// Share `amount` over the entries where `eligible(i)` holds, in proportion to `weight(i)`.
+/// Returns one part per entry (0 where not eligible). `amount` must not exceed the total
+/// weight when used for proportional shortage, but any non-negative amount is exact.
+pub fn apportion_integer<E, W>(n: usize, amount: i128, eligible: E, weight: W) -> Vec<i64>
+where
+    E: Fn(usize) -> bool + Sync,
+    W: Fn(usize) -> i64 + Sync,
+{
+    let mut parts = crate::memory::huge_vec(n, 0i64);
+    if n == 0 || amount <= 0 {
+        return parts;
+    }
+    let chunk_totals: Vec<i128> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            (c * CHUNK..((c + 1) * CHUNK).min(n))
+                .filter(|&i| eligible(i))
+                .map(|i| weight(i) as i128)
+                .sum()
+        })
+        .collect();
+    let total: i128 = chunk_totals.iter().sum();
+    if total == 0 {
+        return parts;
+    }
+    let mut offsets = Vec::with_capacity(chunk_totals.len());
+    let mut running = 0i128;
+    for t in &chunk_totals {
+        offsets.push(running);
+        running += t;
+    }
+    parts
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let mut before = offsets[c];
+            let mut floor_before = cumulative_floor(amount, before, total);
+            for (j, slot) in out.iter_mut().enumerate() {
+                let i = c * CHUNK + j;
+                if eligible(i) {
+                    before += weight(i) as i128;
+                    let floor_now = cumulative_floor(amount, before, total);
+                    *slot = (floor_now - floor_before) as i64;
+                    floor_before = floor_now;
+                }
+            }
+        });
+    parts
+}
+
+/// Share an integer `amount` over float weights by cumulative rounding of their running
+/// sum. Zero total weight shares equally. Parts are non-negative and sum to `amount`.
+pub fn apportion_float(amount: i64, weights: &[f64]) -> Vec<i64> {
+    let n = weights.len();
+    let mut parts = vec![0i64; n];
+    if n == 0 || amount <= 0 {
+        return parts;
+    }
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        let mut before = 0i128;
+        for p in parts.iter_mut() {
+            *p = cumulative_part(amount as i128, before, 1, n as i128);
+            before += 1;
+        }
+        return parts;
+    }
+    let amount_f = amount as f64;
+    let mut running = 0.0f64;
+    let mut target_before = 0i64;
+    for (k, (p, &w)) in parts.iter_mut().zip(weights).enumerate() {
+        running += w;
+        let target = if k + 1 == n {
+            amount
+        } else {
+            let t = ((running / total) * amount_f + 0.5).floor();
+            (t.max(0.0) as i64).clamp(target_before, amount)
+        };
+        *p = target - target_before;
+        target_before = target;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_parts_sum_exactly_and_stay_near_quota() {
+        let w: Vec<i64> = (0..200_000).map(|i| (i % 17) as i64).collect();
+        let parts = apportion_integer(w.len(), 1_234_567, |i| i % 3 != 0, |i| w[i]);
+        assert_eq!(parts.iter().sum::<i64>(), 1_234_567);
+        let total: i64 = (0..w.len()).filter(|i| i % 3 != 0).map(|i| w[i]).sum();
+        for (i, &p) in parts.iter().enumerate() {
+            let quota = if i % 3 != 0 {
+                1_234_567.0 * w[i] as f64 / total as f64
+            } else {
+                0.0
+            };
+            assert!((p as f64 - quota).abs() < 1.0 + 1e-9);
+        }
+    }
+
+    #[test]
+    fn float_parts_sum_exactly() {
+        let w = [0.5, 2.25, 0.0, 7.125, 1.0];
+        let parts = apportion_float(1001, &w);
+        assert_eq!(parts.iter().sum::<i64>(), 1001);
+        assert!(parts.iter().all(|&p| p >= 0));
+        assert_eq!(apportion_float(5, &[0.0, 0.0]).iter().sum::<i64>(), 5);
+    }
+}
