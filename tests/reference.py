@@ -17,7 +17,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-MAX_ROUNDS = 8
+MAX_ROUNDS = 16
 MAX_NEWTON = 60
 BISECTIONS = 40
 NEWTON_MARGIN = 1e-9
@@ -294,7 +294,7 @@ def allocate_ref(
         gini_after, share_after = _diagnostics(totals, ordinary)
         if cap_ok(gini_after):
             break
-        tau -= gini_after - (1.0 if gini_cap is None else gini_cap) + 1e-12
+        tau -= 2.0 * (gini_after - (1.0 if gini_cap is None else gini_cap)) + 1e-12
     result.update(
         impressions=impressions,
         gini_after=gini_after,

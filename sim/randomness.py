@@ -1,0 +1,13 @@
+"""Random generators keyed by (seed, day, purpose): a day's draws never depend on how
+many draws earlier days made, so runs are reproducible piece by piece."""
+
+from __future__ import annotations
+
+import numpy as np
+
+INIT, LIFECYCLE, SUPPLY, CONTENT, SETTLE = range(5)
+
+
+def day_rng(seed: int, day: int, purpose: int) -> np.random.Generator:
+    """A counter-based (Philox) generator for one purpose on one day."""
+    return np.random.Generator(np.random.Philox(np.random.SeedSequence([seed, day, purpose])))
