@@ -1,7 +1,19 @@
 """Typed stubs for the Rust extension `sim._core` (checked with mypy.stubtest)."""
 
+from typing import final
+
 import numpy as np
 import numpy.typing as npt
+
+__all__ = [
+    "Market",
+    "allocate_exposure",
+    "fan_day",
+    "gini_float",
+    "gini_int",
+    "thread_count",
+    "view_works",
+]
 
 def gini_int(values: npt.NDArray[np.int64]) -> float: ...
 def gini_float(values: npt.NDArray[np.float64]) -> float: ...
@@ -32,6 +44,7 @@ def view_works(
     npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
 ]: ...
 
+@final
 class Market:
     def __init__(self) -> None: ...
     def buyer_pairs(self) -> int: ...

@@ -36,15 +36,16 @@ def post(model: EcosystemModel, rng: np.random.Generator) -> Works:
     uid = model.next_uid + np.arange(creator.size, dtype=np.int64)
     model.next_uid += creator.size
     quality = c.quality[creator] * rng.lognormal(0.0, WORK_QUALITY_SIGMA, creator.size)
-    zeros = np.zeros(creator.size)
-    return Works(uid, creator.astype(np.int64), is_live, quality, np.zeros_like(uid), zeros)
+    zeros, ones = np.zeros(creator.size), np.ones(creator.size)
+    return Works(uid, creator.astype(np.int64), is_live, quality, np.zeros_like(uid), zeros, ones)
 
 
 def conversion(engaged: I64, orders: I64, views: I64, prior: float) -> np.ndarray:
     """Smoothed conversion: engagement plus weighted orders per view, shrunk to the mean."""
     signal = engaged + ORDER_WEIGHT * orders
-    mean = signal.sum() / max(1, views.sum())
-    return (signal + prior * mean) / (views + prior)
+    mean = float(signal.sum()) / max(1, int(views.sum()))
+    smoothed: np.ndarray = (signal + prior * mean) / (views + prior)
+    return smoothed
 
 
 def promote(model: EcosystemModel, works: Works, score: np.ndarray) -> Works:
@@ -64,4 +65,5 @@ def promote(model: EcosystemModel, works: Works, score: np.ndarray) -> Works:
     picked = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
     promoted = works.take(picked)
     promoted.stage = promoted.stage + 1
+    promoted.score = score[picked] / max(float(np.mean(score)), 1e-12)
     return promoted

@@ -86,6 +86,6 @@ def top_share(values: Any, fraction: float) -> float:
     total = float(array.sum())
     if array.size == 0 or total == 0.0:
         return 0.0
-    k = max(1, int(round(fraction * array.size)))
+    k = max(1, round(fraction * array.size))
     top = np.partition(array, array.size - k)[array.size - k :]
     return float(top.sum() / total)

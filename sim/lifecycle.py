@@ -31,7 +31,10 @@ def update(model: EcosystemModel, rng: np.random.Generator) -> tuple[int, int]:
     creators.exit_day[leaving] = day
     active_commerce = int((creators.alive & creators.commerce).sum())
     active_content = int((creators.alive & ~creators.commerce).sum())
-    new_commerce = int(rng.poisson(model.config.population.creator_entry_rate * active_commerce))
+    p = model.config.population
+    ceiling = p.commerce_creator_ceiling * max(model.initial_commerce_creators, 1)
+    room = max(0.0, 1.0 - active_commerce / ceiling)  # the market saturates
+    new_commerce = int(rng.poisson(p.creator_entry_rate * active_commerce * room))
     new_content = int(rng.poisson(CONTENT_TURNOVER * active_content))
     for count, share in ((new_commerce, 1.0), (new_content, 0.0)):
         if count:

@@ -64,6 +64,8 @@ DAILY_METRICS: dict[str, str] = {
     "views_per_fan_median": "Median views per fan today (KuaiRec: about 42).",
     "views_per_fan_mean": "Mean views per fan today (KuaiRec: about 66).",
     "new_works": "Works posted today (short videos and live streams).",
+    "new_works_below_base": "New works that got less than the base exposure although the "
+    "budget covered every new work's base (fact F1: always 0).",
     "climbing_works": "Works in a climbing stage (promoted from an earlier round).",
     "penalised_creators": "Creators penalised today after a quality check.",
     "event_day": "Whether today is a promotional event day.",
@@ -72,6 +74,15 @@ DAILY_METRICS: dict[str, str] = {
 
 def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if values.size else 0.0
+
+
+def _below_base(model: EcosystemModel, works: Works, impressions: np.ndarray) -> int:
+    """New works short of their base while the budget covered all base demand."""
+    new = works.stage == 0
+    base = model.config.traffic.base_exposure
+    if model.last_budget < base * int(new.sum()):
+        return 0
+    return int((impressions[new] < base).sum())
 
 
 def measure(
@@ -146,6 +157,7 @@ def measure(
         "views_per_fan_median": median_views,
         "views_per_fan_mean": mean_views if fan_views else 0.0,
         "new_works": int((works.stage == 0).sum()),
+        "new_works_below_base": _below_base(model, works, allocation.impressions),
         "climbing_works": int((works.stage > 0).sum()),
         "penalised_creators": settled.penalised,
         "event_day": model.day in sc.commerce.event_days,

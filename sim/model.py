@@ -59,11 +59,11 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         self.fans = make_fans(self.rng, scenario)
         self.suppliers = make_suppliers(self.rng, scenario)
         self.merchants = make_merchants(self.rng, scenario, self.suppliers)
-        self.creators = make_creators(
-            self.rng, scenario, p.creators, 0, p.commerce_creator_share
-        )
+        self.creators = make_creators(self.rng, scenario, p.creators, 0, p.commerce_creator_share)
         self.reference_price = category_reference_prices(scenario)
         self.pool_offsets, self.fan_pool = fan_pools(self.fans, len(p.categories))
+        self.category_fans = np.maximum(np.diff(self.pool_offsets), 1).astype(np.float64)
+        self.initial_commerce_creators = int(self.creators.commerce.sum())
         order = np.argsort(self.merchants.category, kind="stable").astype(np.int64)
         counts = np.bincount(self.merchants.category, minlength=len(p.categories))
         self.merchant_index = (np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), order)
@@ -72,6 +72,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         self.market = _core.Market()
         self.pipeline = Works.empty()
         self.next_uid = 0
+        self.last_budget = 0
         self._income_window = np.zeros((INCOME_WINDOW, len(self.creators)))
         self.today: dict[str, Any] = {}
         self._handles: dict[tuple[str, int], RowAgent] = {}
@@ -93,7 +94,9 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         settled = commerce.settle(self, works, orders, settle_rng)
         self._record_milestones()
         score = content.conversion(
-            seen.engaged, settled.work_orders, seen.views_discovery + seen.views_follow,
+            seen.engaged,
+            settled.work_orders,
+            seen.views_discovery + seen.views_follow,
             self.config.traffic.conversion_prior,
         )
         self.pipeline = content.promote(self, works, score)
@@ -102,7 +105,9 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         self.datacollector.collect(self)
         self.day += 1
 
-    def run(self, days: int | None = None, progress: Callable[[int, int], None] | None = None) -> None:
+    def run(
+        self, days: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         """Simulate `days` days (the scenario's run.days when omitted)."""
         total = self.config.run.days if days is None else days
         for done in range(1, total + 1):
@@ -153,17 +158,17 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         if frame.empty:
             return pd.DataFrame(columns=list(DAILY_METRICS))
-        return frame.astype({"event_day": bool, "fairness_feasible": bool})
+        typed: pd.DataFrame = frame.astype({"event_day": bool, "fairness_feasible": bool})
+        return typed
 
     def creator_table(self) -> pd.DataFrame:
         """One row per creator who ever joined: reach, earnings and milestones."""
         c = self.creators
         scale = self.config.population.scale
 
-        def days_to(milestone: np.ndarray) -> pd.array:
-            return pd.array(np.where(milestone >= 0, milestone - c.entry_day, -1)).astype(
-                "Int64"
-            ).where(milestone >= 0)
+        def days_to(milestone: np.ndarray) -> pd.Series:
+            """Days from entry to a milestone; missing when it was never reached."""
+            return pd.Series(milestone - c.entry_day, dtype="Int64").where(milestone >= 0)
 
         followers = c.followers
         return pd.DataFrame(
@@ -175,7 +180,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
                 "external_store": c.external_store,
                 "alive": c.alive,
                 "entry_day": c.entry_day,
-                "exit_day": pd.array(c.exit_day).astype("Int64").where(c.exit_day >= 0),
+                "exit_day": pd.Series(c.exit_day, dtype="Int64").where(c.exit_day >= 0),
                 "followers": followers,
                 "followers_real": followers * scale,
                 "follower_share_of_fans": followers / len(self.fans),
@@ -184,7 +189,9 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
                 "gmv": c.gmv,
                 "gmv_real": c.gmv * scale,
                 "orders": c.orders,
-                "gmv_per_follower": np.where(followers > 0, c.gmv / np.maximum(followers, 1), np.nan),
+                "gmv_per_follower": np.where(
+                    followers > 0, c.gmv / np.maximum(followers, 1), np.nan
+                ),
                 "max_live_gmv_real": c.max_live_gmv * scale,
                 "quality": c.quality,
                 "sales_skill": c.sales_skill,
@@ -202,9 +209,11 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         orders = float(daily["orders"].sum())
         days = len(daily)
         last = daily.tail(min(30, days))
-        first_commerce = float(self.config.population.creators * self.config.population.commerce_creator_share)
-        final_commerce = float(daily["active_commerce_creators"].iloc[-1])
-        growth = (final_commerce / max(first_commerce, 1.0)) ** (30.0 / days) - 1.0
+        # Growth over the first year: the seed's ">10% a month" describes 2019.
+        year = daily.head(365)
+        first_commerce = float(self.initial_commerce_creators)
+        final_commerce = float(year["active_commerce_creators"].iloc[-1])
+        growth = (final_commerce / max(first_commerce, 1.0)) ** (30.0 / len(year)) - 1.0
         return {
             "days": float(days),
             "gmv_real_total": float(daily["gmv_real"].sum()),
@@ -222,8 +231,14 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
             "median_income_tier3_final": float(daily["median_income_tier3"].iloc[-1]),
             "active_creators_final": float(daily["active_creators"].iloc[-1]),
             "commerce_creator_growth_monthly": float(growth),
-            "repeat_purchase_rate": float((daily["repeat_purchase_rate"] * daily["orders"]).sum() / orders) if orders else 0.0,
-            "complaint_rate": float((daily["complaint_rate"] * daily["orders"]).sum() / orders) if orders else 0.0,
+            "repeat_purchase_rate": float(
+                (daily["repeat_purchase_rate"] * daily["orders"]).sum() / orders
+            )
+            if orders
+            else 0.0,
+            "complaint_rate": float((daily["complaint_rate"] * daily["orders"]).sum() / orders)
+            if orders
+            else 0.0,
             "mean_price": float(daily["gmv"].sum() / orders) if orders else 0.0,
             "commerce_reach_share_mean": float(last["commerce_reach_share"].mean()),
             "views_per_fan_median": float(daily["views_per_fan_median"].mean()),
@@ -232,14 +247,15 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         }
 
     # -- agent handles -----------------------------------------------------------------
-    def _handle(self, kind: type[RowAgent], table: str, row: int) -> Any:
+    def _handle[A: RowAgent](self, kind: type[A], table: str, row: int) -> A:
         size = len(getattr(self, table))
         if not 0 <= row < size:
             raise IndexError(f"{table}: row {row} is outside [0, {size})")
-        key = (table, row)
-        if key not in self._handles:
-            self._handles[key] = kind(self, row)
-        return self._handles[key]
+        handle = self._handles.get((table, row))
+        if not isinstance(handle, kind):
+            handle = kind(self, row)
+            self._handles[(table, row)] = handle
+        return handle
 
     def creator(self, row: int) -> Creator:
         """The Mesa agent for creator `row` (made on first use)."""

@@ -104,7 +104,10 @@ def allocate_exposure(
     >>> a.impressions.tolist()
     [250, 250]
     """
-    policy = policy or FairnessPolicy()
+    if policy is None:
+        policy = FairnessPolicy()
+    elif not isinstance(policy, FairnessPolicy):
+        raise TypeError(f"policy: must be a FairnessPolicy or None, got {type(policy).__name__}")
     if isinstance(budget, bool) or not isinstance(budget, int | np.integer):
         raise TypeError(f"budget: must be an integer, got {type(budget).__name__}")
     if budget < 0:

@@ -43,6 +43,8 @@ def choose_goods(model: EcosystemModel, rng: np.random.Generator) -> None:
     reference = model.reference_price[merchants.category[candidates]]
     price = merchants.price[candidates]
     appeal = np.minimum(1.0, reference / price) ** 1.25 * merchants.quality[candidates]
-    earnings = price * np.where(creators.own_goods[who, None], 0.35, merchants.commission[candidates])
+    earnings = price * np.where(
+        creators.own_goods[who, None], 0.35, merchants.commission[candidates]
+    )
     best = np.argmax(earnings * appeal, axis=1)
     creators.merchant[who] = candidates[np.arange(who.size), best]

@@ -21,6 +21,9 @@ BROWSE_WORKS = 20.0
 """Works after which a creator's back catalogue persuades most browsers to follow."""
 SINGLE_COLUMN_FOLLOW = 0.5
 """Pushed (single-column) views lead to fewer follows than chosen ones."""
+PUSH_CONCENTRATION = 2.0
+"""A single-column feed pushes what converts: a climbing work's demand grows with its
+relative conversion to this power (fans do not choose, the algorithm does)."""
 
 
 @dataclass
@@ -52,18 +55,17 @@ def allocate(model: EcosystemModel, works: Works) -> Allocation:
     t = model.config.traffic
     quotas = np.array((t.base_exposure, *t.stage_quotas), dtype=np.int64)
     demand = quotas[works.stage]
+    if t.feed == "single_column":
+        push = np.where(works.stage > 0, works.score**PUSH_CONCENTRATION, 1.0)
+        demand = np.round(demand * push).astype(np.int64)
     penalised = model.creators.penalty_until[works.creator] >= model.day
     demand[penalised & (works.stage > 0)] = 0
     screens = model.expected_views * (1.0 - follow_page_share(model))
     covers = t.covers_per_screen if t.feed == "double_column" else 1
     policy = FairnessPolicy(t.gini_cap, t.ordinary_floor, t.method)
+    model.last_budget = int(screens * covers)
     return allocate_exposure(
-        works.creator,
-        demand,
-        works.stage == 0,
-        ~head_creators(model),
-        int(screens * covers),
-        policy,
+        works.creator, demand, works.stage == 0, ~head_creators(model), model.last_budget, policy
     )
 
 
@@ -88,7 +90,12 @@ def view(model: EcosystemModel, works: Works, allocation: Allocation) -> ViewOut
         else np.zeros(len(works))
     )
     browse = 1.0 - np.exp(-c.works_posted[works.creator] / BROWSE_WORKS)
-    follow_rate = np.clip(t.follow_rate * works.quality * browse * follow_factor, 0.0, 1.0)
+    # Only fans of the creator's category who do not follow it yet can still follow.
+    interested = model.category_fans[c.category[works.creator]]
+    unreached = np.clip(1.0 - c.followers[works.creator] / interested, 0.0, 1.0)
+    follow_rate = np.clip(
+        t.follow_rate * works.quality * browse * unreached * follow_factor, 0.0, 1.0
+    )
     engage = np.clip(ENGAGE_BASE * works.quality, 0.0, 0.95)
     discovery, follow, engaged, follows = _core.view_works(
         model.seed,

@@ -118,6 +118,8 @@ class Works:
     quality: F64
     stage: I64
     gmv: F64
+    score: F64
+    """Smoothed conversion of the last round (1.0 for a new work)."""
 
     def __len__(self) -> int:
         return len(self.uid)
@@ -130,6 +132,7 @@ class Works:
             np.zeros(0, bool),
             np.zeros(0),
             np.zeros(0, np.int64),
+            np.zeros(0),
             np.zeros(0),
         )
 

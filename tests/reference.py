@@ -31,11 +31,11 @@ def gini_ref(values: Any) -> float:
         return 0.0
     if array.dtype.kind in "iu":
         ints = sorted(int(v) for v in array)
-        total = sum(ints)
-        if total == 0:
+        int_total = sum(ints)
+        if int_total == 0:
             return 0.0
         weighted = sum((i + 1) * v for i, v in enumerate(ints))
-        return float(2 * weighted - (n + 1) * total) / float(n * total)
+        return float(2 * weighted - (n + 1) * int_total) / float(n * int_total)
     x = np.sort(array.astype(np.float64))
     total = float(x.sum())
     if total <= 0.0:
@@ -240,11 +240,11 @@ def allocate_ref(
             previous, s = s, nxt
         return s
 
-    def cap_level(boost: FloatArray, tau: float) -> float:
+    def cap_level(boost: FloatArray, grouping: BoolArray, tau: float) -> float:
         zeros = np.zeros(n)
 
         def gini_at(level: float) -> float:
-            return _gini_and_slope(base_f, _clipped(boost, ordinary, level), zeros, denom)[0]
+            return _gini_and_slope(base_f, _clipped(boost, grouping, level), zeros, denom)[0]
 
         top = max(0.0, float(boost.max()))
         if gini_at(top) <= tau:
@@ -262,6 +262,7 @@ def allocate_ref(
 
     tau = math.inf if gini_cap is None else gini_cap
     s = s_floor
+    step = 1.0
     gini_after = share_after = 0.0
     for _ in range(MAX_ROUNDS):
         if method == "blend":
@@ -270,10 +271,14 @@ def allocate_ref(
             boost = blended(s)
             ord_pool_f = (1.0 - s) * float(boost_ord) + s * target_ord
         else:
+            grouping = ordinary if ordinary_floor is not None else np.ones(n, dtype=np.bool_)
             floored = blended(s_floor)
-            level = math.inf if gini_cap is None else cap_level(floored, tau)
-            boost = _clipped(floored, ordinary, level)
-            ord_pool_f = (1.0 - s_floor) * float(boost_ord) + s_floor * target_ord
+            level = math.inf if gini_cap is None else cap_level(floored, grouping, tau)
+            boost = _clipped(floored, grouping, level)
+            if ordinary_floor is not None:
+                ord_pool_f = (1.0 - s_floor) * float(boost_ord) + s_floor * target_ord
+            else:
+                ord_pool_f = _seq_sum(boost[ordinary])
         if n_ord == 0:
             ord_pool = 0
         elif n_head == 0:
@@ -294,7 +299,8 @@ def allocate_ref(
         gini_after, share_after = _diagnostics(totals, ordinary)
         if cap_ok(gini_after):
             break
-        tau -= 2.0 * (gini_after - (1.0 if gini_cap is None else gini_cap)) + 1e-12
+        step *= 2.0
+        tau -= step * (gini_after - (1.0 if gini_cap is None else gini_cap)) + 1e-12
     result.update(
         impressions=impressions,
         gini_after=gini_after,

@@ -349,7 +349,8 @@ impl Search<'_> {
     }
 }
 
-/// Boosts clipped at `level`, the clipped mass handed back evenly within each group.
+/// Boosts clipped at `level`, the clipped mass handed back evenly within each group
+/// (`group` true/false; one group when every entry is true).
 fn clipped(boost: &[f64], ordinary: &[bool], level: f64) -> Vec<f64> {
     let mut removed = [0.0f64; 2];
     let mut members = [0usize; 2];
@@ -561,8 +562,9 @@ pub fn allocate(
 
     let mut tau = policy.gini_cap.unwrap_or(f64::INFINITY);
     let mut s = s_floor;
+    let mut step = 1.0f64;
     let mut result = None;
-    for _ in 0..MAX_ROUNDS {
+    for _round in 0..MAX_ROUNDS {
         let (boost, ord_pool_f) = match policy.method {
             Method::Blend => {
                 if policy.gini_cap.is_some() {
@@ -574,16 +576,31 @@ pub fn allocate(
                 )
             }
             Method::Cap => {
+                // With a floor, mass stays within its group so the floor keeps holding;
+                // without one it may cross groups, which can equalise further.
+                let grouping: Vec<bool> = if policy.ordinary_floor.is_some() {
+                    ordinary.clone()
+                } else {
+                    vec![true; n]
+                };
                 let floored = search.blended(s_floor);
                 let level = if policy.gini_cap.is_some() {
-                    cap_level(&base_f, &floored, &ordinary, tau, search.denom).0
+                    cap_level(&base_f, &floored, &grouping, tau, search.denom).0
                 } else {
                     f64::INFINITY
                 };
-                (
-                    clipped(&floored, &ordinary, level),
-                    (1.0 - s_floor) * boost_ord as f64 + s_floor * target_ord,
-                )
+                let boost = clipped(&floored, &grouping, level);
+                let ord_pool_f = if policy.ordinary_floor.is_some() {
+                    (1.0 - s_floor) * boost_ord as f64 + s_floor * target_ord
+                } else {
+                    boost
+                        .iter()
+                        .zip(&ordinary)
+                        .filter(|(_, &o)| o)
+                        .map(|(b, _)| b)
+                        .sum()
+                };
+                (boost, ord_pool_f)
             }
         };
         let ord_pool = if n_ord == 0 {
@@ -623,8 +640,10 @@ pub fn allocate(
         if done {
             break;
         }
-        // Rounding moved the Gini up by about the excess; aim twice that far below.
-        tau -= 2.0 * (gini_after - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
+        // Rounding moved the Gini above the cap: aim below by twice the excess, doubling
+        // each round, since a step smaller than one impression changes no integer.
+        step *= 2.0;
+        tau -= step * (gini_after - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
     }
     let (gini_after, share_after) = result.expect("at least one round runs");
     Allocation {

@@ -58,28 +58,24 @@ pub fn gini_sorted_u64(sorted: &[u64]) -> f64 {
 }
 
 fn gini_by_histogram(values: &[u64], max: usize) -> f64 {
-    let counts = values
-        .par_chunks(CHUNK)
-        .fold(
-            || vec![0u64; max + 1],
-            |mut h, chunk| {
-                for &v in chunk {
-                    h[v as usize] += 1;
-                }
-                h
-            },
-        )
-        .reduce(
-            || vec![0u64; max + 1],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+    // One histogram per thread-sized part: integer counts do not depend on the split.
+    let parts = rayon::current_num_threads().clamp(1, 8);
+    let step = values.len().div_ceil(parts).max(1);
+    let partial: Vec<Vec<u64>> = values
+        .par_chunks(step)
+        .map(|chunk| {
+            let mut h = vec![0u64; max + 1];
+            for &v in chunk {
+                h[v as usize] += 1;
+            }
+            h
+        })
+        .collect();
     let mut before: u128 = 0; // entries with a smaller value
     let mut weighted: u128 = 0;
     let mut total: u128 = 0;
-    for (v, &k) in counts.iter().enumerate() {
+    for v in 0..=max {
+        let k: u64 = partial.iter().map(|h| h[v]).sum();
         if k == 0 {
             continue;
         }

@@ -46,7 +46,11 @@ pub fn fan_day(seed: u64, day: u64, activity: &[f32], commerce_share: f64) -> Fa
                 views += v;
                 if v > 0 {
                     active += 1;
-                    let p_reached = if share >= 1.0 { 1.0 } else { 1.0 - (miss * v as f64).exp() };
+                    let p_reached = if share >= 1.0 {
+                        1.0
+                    } else {
+                        1.0 - (miss * v as f64).exp()
+                    };
                     if s.uniform() < p_reached {
                         reached += 1;
                     }
@@ -64,7 +68,13 @@ pub fn fan_day(seed: u64, day: u64, activity: &[f32], commerce_share: f64) -> Fa
         active += a;
         hist.iter_mut().zip(h).for_each(|(x, y)| *x += y as u64);
     }
-    FanDay { views, reached, active, median_views: histogram_median(&hist, n as u64), mean_views: if n > 0 { views as f64 / n as f64 } else { 0.0 } }
+    FanDay {
+        views,
+        reached,
+        active,
+        median_views: histogram_median(&hist, n as u64),
+        mean_views: if n > 0 { views as f64 / n as f64 } else { 0.0 },
+    }
 }
 
 /// Median of integer values from their histogram (mean of the two middle values).
@@ -122,11 +132,21 @@ pub fn view_works(seed: u64, day: u64, input: &ViewInputs<'_>) -> ViewOutcome {
             let follow = s.poisson(input.follow_views[w]);
             let engaged = s.binomial(discovery + follow, input.engage_rate[w]);
             let follows = s.binomial(discovery, input.follow_rate[w]);
-            [discovery as i64, follow as i64, engaged as i64, follows as i64]
+            [
+                discovery as i64,
+                follow as i64,
+                engaged as i64,
+                follows as i64,
+            ]
         })
         .collect();
     let column = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<i64>>();
-    ViewOutcome { views_discovery: column(0), views_follow: column(1), engaged: column(2), follows: column(3) }
+    ViewOutcome {
+        views_discovery: column(0),
+        views_follow: column(1),
+        engaged: column(2),
+        follows: column(3),
+    }
 }
 
 /// Who has bought from whom: repeat purchases come from a creator's past buyers.
@@ -206,27 +226,42 @@ pub struct Orders {
 /// Turn views into orders. Works are taken in order (so buyer memory and budgets evolve
 /// the same way every run); candidates are drawn by thinning, so the cost is per order,
 /// not per view. A candidate buys when it can afford the price and accepts it.
-pub fn buy(seed: u64, day: u64, input: &BuyInputs<'_>, capacity_left: &mut [i64], fan_budget: &mut [f64], memory: &mut BuyerMemory) -> Orders {
+pub fn buy(
+    seed: u64,
+    day: u64,
+    input: &BuyInputs<'_>,
+    capacity_left: &mut [i64],
+    fan_budget: &mut [f64],
+    memory: &mut BuyerMemory,
+) -> Orders {
     let mut orders = Orders::default();
     for w in 0..input.work_uid.len() {
         let creator = input.work_creator[w] as usize;
         let category = input.work_category[w] as usize;
-        let (lo, hi) = (input.pool_offsets[category] as usize, input.pool_offsets[category + 1] as usize);
+        let (lo, hi) = (
+            input.pool_offsets[category] as usize,
+            input.pool_offsets[category + 1] as usize,
+        );
         let mut s = Stream::new(seed, day, input.work_uid[w] as u64, STREAM_BUY);
-        for (from_follow, views, p) in [(false, input.views_discovery[w], input.p_discovery[w]), (true, input.views_follow[w], input.p_follow[w])] {
+        for (from_follow, views, p) in [
+            (false, input.views_discovery[w], input.p_discovery[w]),
+            (true, input.views_follow[w], input.p_follow[w]),
+        ] {
             let candidates = s.binomial(views.max(0) as u64, p.clamp(0.0, 1.0));
             for _ in 0..candidates {
                 if capacity_left[creator] <= 0 {
                     break;
                 }
                 let past = memory.buyers_of(creator);
-                let fan = if from_follow && !past.is_empty() && s.uniform() < input.repeat_share[creator] {
-                    past[s.below(past.len() as u64) as usize] as usize
-                } else if hi > lo {
-                    input.fan_pool[lo + s.below((hi - lo) as u64) as usize] as usize
-                } else {
-                    continue;
-                };
+                let fan =
+                    if from_follow && !past.is_empty() && s.uniform() < input.repeat_share[creator]
+                    {
+                        past[s.below(past.len() as u64) as usize] as usize
+                    } else if hi > lo {
+                        input.fan_pool[lo + s.below((hi - lo) as u64) as usize] as usize
+                    } else {
+                        continue;
+                    };
                 let price = input.price[w];
                 let ratio = input.reference_price[w] / price.max(1e-9);
                 let accept = ratio.powf(input.fan_sensitivity[fan] as f64).min(1.0);

@@ -112,7 +112,9 @@ fn same_length(arrays: &[(&str, usize)]) -> PyResult<()> {
     let (first, n) = arrays[0];
     for &(name, len) in &arrays[1..] {
         if len != n {
-            return Err(PyValueError::new_err(format!("{name}: length {len} does not match {first} length {n}")));
+            return Err(PyValueError::new_err(format!(
+                "{name}: length {len} does not match {first} length {n}"
+            )));
         }
     }
     Ok(())
@@ -120,28 +122,50 @@ fn same_length(arrays: &[(&str, usize)]) -> PyResult<()> {
 
 /// Check that probabilities lie in [0, 1] and rates are finite and non-negative.
 fn finite_non_negative(name: &str, values: &[f64], upper: Option<f64>) -> PyResult<()> {
-    if let Some(i) = values.iter().position(|v| !v.is_finite() || *v < 0.0 || upper.is_some_and(|u| *v > u)) {
-        return Err(PyValueError::new_err(format!("{name}: invalid value {} at index {i}", values[i])));
+    if let Some(i) = values
+        .iter()
+        .position(|v| !v.is_finite() || *v < 0.0 || upper.is_some_and(|u| *v > u))
+    {
+        return Err(PyValueError::new_err(format!(
+            "{name}: invalid value {} at index {i}",
+            values[i]
+        )));
     }
     Ok(())
 }
 
 /// Today's views per fan and commerce reach: (views, reached, active, median, mean).
 #[pyfunction]
-fn fan_day(py: Python<'_>, seed: u64, day: u64, activity: PyReadonlyArray1<'_, f32>, commerce_share: f64) -> PyResult<(u64, u64, u64, f64, f64)> {
+fn fan_day(
+    py: Python<'_>,
+    seed: u64,
+    day: u64,
+    activity: PyReadonlyArray1<'_, f32>,
+    commerce_share: f64,
+) -> PyResult<(u64, u64, u64, f64, f64)> {
     let activity = contiguous(&activity);
     if let Some(i) = activity.iter().position(|v| !v.is_finite() || *v < 0.0) {
-        return Err(PyValueError::new_err(format!("activity: invalid value {} at index {i}", activity[i])));
+        return Err(PyValueError::new_err(format!(
+            "activity: invalid value {} at index {i}",
+            activity[i]
+        )));
     }
     if !(0.0..=1.0).contains(&commerce_share) {
-        return Err(PyValueError::new_err(format!("commerce_share: must be between 0 and 1, got {commerce_share}")));
+        return Err(PyValueError::new_err(format!(
+            "commerce_share: must be between 0 and 1, got {commerce_share}"
+        )));
     }
     let activity: &[f32] = &activity;
     let d = py.detach(|| market::fan_day(seed, day, activity, commerce_share));
     Ok((d.views, d.reached, d.active, d.median_views, d.mean_views))
 }
 
-type ViewTuple<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+type ViewTuple<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+);
 
 /// Views, engagement and follows per work: (discovery views, follow views, engaged, follows).
 #[pyfunction]
@@ -157,21 +181,56 @@ fn view_works<'py>(
     engage_rate: PyReadonlyArray1<'py, f64>,
     follow_rate: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<ViewTuple<'py>> {
-    let (uid, imp, pv, fv, er, fr) = (contiguous(&work_uid), contiguous(&impressions), contiguous(&p_view), contiguous(&follow_views), contiguous(&engage_rate), contiguous(&follow_rate));
-    same_length(&[("work_uid", uid.len()), ("impressions", imp.len()), ("p_view", pv.len()), ("follow_views", fv.len()), ("engage_rate", er.len()), ("follow_rate", fr.len())])?;
+    let (uid, imp, pv, fv, er, fr) = (
+        contiguous(&work_uid),
+        contiguous(&impressions),
+        contiguous(&p_view),
+        contiguous(&follow_views),
+        contiguous(&engage_rate),
+        contiguous(&follow_rate),
+    );
+    same_length(&[
+        ("work_uid", uid.len()),
+        ("impressions", imp.len()),
+        ("p_view", pv.len()),
+        ("follow_views", fv.len()),
+        ("engage_rate", er.len()),
+        ("follow_rate", fr.len()),
+    ])?;
     if let Some(i) = imp.iter().position(|&v| v < 0) {
-        return Err(PyValueError::new_err(format!("impressions: negative value {} at index {i}", imp[i])));
+        return Err(PyValueError::new_err(format!(
+            "impressions: negative value {} at index {i}",
+            imp[i]
+        )));
     }
     finite_non_negative("p_view", &pv, Some(1.0))?;
     finite_non_negative("follow_views", &fv, None)?;
     finite_non_negative("engage_rate", &er, Some(1.0))?;
     finite_non_negative("follow_rate", &fr, Some(1.0))?;
-    let input = market::ViewInputs { work_uid: &uid, impressions: &imp, p_view: &pv, follow_views: &fv, engage_rate: &er, follow_rate: &fr };
+    let input = market::ViewInputs {
+        work_uid: &uid,
+        impressions: &imp,
+        p_view: &pv,
+        follow_views: &fv,
+        engage_rate: &er,
+        follow_rate: &fr,
+    };
     let out = py.detach(|| market::view_works(seed, day, &input));
-    Ok((out.views_discovery.into_pyarray(py), out.views_follow.into_pyarray(py), out.engaged.into_pyarray(py), out.follows.into_pyarray(py)))
+    Ok((
+        out.views_discovery.into_pyarray(py),
+        out.views_follow.into_pyarray(py),
+        out.engaged.into_pyarray(py),
+        out.follows.into_pyarray(py),
+    ))
 }
 
-type OrderTuple<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<bool>>, Bound<'py, PyArray1<bool>>);
+type OrderTuple<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<bool>>,
+);
 
 /// The buying step with its memory of who bought from whom (repeat purchases).
 #[pyclass(module = "sim._core")]
@@ -183,7 +242,9 @@ struct Market {
 impl Market {
     #[new]
     fn new() -> Self {
-        Market { memory: market::BuyerMemory::new() }
+        Market {
+            memory: market::BuyerMemory::new(),
+        }
     }
 
     /// Number of distinct (creator, fan) buyer pairs remembered.
@@ -220,42 +281,109 @@ impl Market {
         mut capacity_left: PyReadwriteArray1<'py, i64>,
         mut fan_budget: PyReadwriteArray1<'py, f64>,
     ) -> PyResult<OrderTuple<'py>> {
-        let (uid, wc, wk, vd, vf) = (contiguous(&work_uid), contiguous(&work_creator), contiguous(&work_category), contiguous(&views_discovery), contiguous(&views_follow));
-        let (pd, pf, pr, rp, rs) = (contiguous(&p_discovery), contiguous(&p_follow), contiguous(&price), contiguous(&reference_price), contiguous(&repeat_share));
-        let (po, pool, sens) = (contiguous(&pool_offsets), contiguous(&fan_pool), contiguous(&fan_sensitivity));
-        same_length(&[("work_uid", uid.len()), ("work_creator", wc.len()), ("work_category", wk.len()), ("views_discovery", vd.len()), ("views_follow", vf.len()), ("p_discovery", pd.len()), ("p_follow", pf.len()), ("price", pr.len()), ("reference_price", rp.len())])?;
+        let (uid, wc, wk, vd, vf) = (
+            contiguous(&work_uid),
+            contiguous(&work_creator),
+            contiguous(&work_category),
+            contiguous(&views_discovery),
+            contiguous(&views_follow),
+        );
+        let (pd, pf, pr, rp, rs) = (
+            contiguous(&p_discovery),
+            contiguous(&p_follow),
+            contiguous(&price),
+            contiguous(&reference_price),
+            contiguous(&repeat_share),
+        );
+        let (po, pool, sens) = (
+            contiguous(&pool_offsets),
+            contiguous(&fan_pool),
+            contiguous(&fan_sensitivity),
+        );
+        same_length(&[
+            ("work_uid", uid.len()),
+            ("work_creator", wc.len()),
+            ("work_category", wk.len()),
+            ("views_discovery", vd.len()),
+            ("views_follow", vf.len()),
+            ("p_discovery", pd.len()),
+            ("p_follow", pf.len()),
+            ("price", pr.len()),
+            ("reference_price", rp.len()),
+        ])?;
         finite_non_negative("p_discovery", &pd, Some(1.0))?;
         finite_non_negative("p_follow", &pf, Some(1.0))?;
         finite_non_negative("price", &pr, None)?;
         finite_non_negative("reference_price", &rp, None)?;
         finite_non_negative("repeat_share", &rs, Some(1.0))?;
-        let capacity = capacity_left.as_slice_mut().map_err(|_| PyValueError::new_err("capacity_left: must be a contiguous, writeable int64 array"))?;
-        let budget = fan_budget.as_slice_mut().map_err(|_| PyValueError::new_err("fan_budget: must be a contiguous, writeable float64 array"))?;
+        let capacity = capacity_left.as_slice_mut().map_err(|_| {
+            PyValueError::new_err("capacity_left: must be a contiguous, writeable int64 array")
+        })?;
+        let budget = fan_budget.as_slice_mut().map_err(|_| {
+            PyValueError::new_err("fan_budget: must be a contiguous, writeable float64 array")
+        })?;
         let n_creators = capacity.len().min(rs.len());
         if let Some(i) = wc.iter().position(|&c| c < 0 || c as usize >= n_creators) {
-            return Err(PyValueError::new_err(format!("work_creator: value {} at index {i} is outside [0, {n_creators})", wc[i])));
+            return Err(PyValueError::new_err(format!(
+                "work_creator: value {} at index {i} is outside [0, {n_creators})",
+                wc[i]
+            )));
         }
         let n_categories = po.len().saturating_sub(1);
         if let Some(i) = wk.iter().position(|&k| k < 0 || k as usize >= n_categories) {
-            return Err(PyValueError::new_err(format!("work_category: value {} at index {i} is outside [0, {n_categories})", wk[i])));
+            return Err(PyValueError::new_err(format!(
+                "work_category: value {} at index {i} is outside [0, {n_categories})",
+                wk[i]
+            )));
         }
-        if po.windows(2).any(|w| w[0] > w[1]) || po.first().is_some_and(|&x| x != 0) || po.last().is_some_and(|&x| x as usize != pool.len()) {
-            return Err(PyValueError::new_err("pool_offsets: must rise from 0 to len(fan_pool)"));
+        if po.windows(2).any(|w| w[0] > w[1])
+            || po.first().is_some_and(|&x| x != 0)
+            || po.last().is_some_and(|&x| x as usize != pool.len())
+        {
+            return Err(PyValueError::new_err(
+                "pool_offsets: must rise from 0 to len(fan_pool)",
+            ));
         }
         if sens.len() != budget.len() {
-            return Err(PyValueError::new_err(format!("fan_sensitivity: length {} does not match fan_budget length {}", sens.len(), budget.len())));
+            return Err(PyValueError::new_err(format!(
+                "fan_sensitivity: length {} does not match fan_budget length {}",
+                sens.len(),
+                budget.len()
+            )));
         }
-        if let Some(i) = pool.iter().position(|&f| f < 0 || f as usize >= budget.len()) {
-            return Err(PyValueError::new_err(format!("fan_pool: value {} at index {i} is not a fan", pool[i])));
+        if let Some(i) = pool
+            .iter()
+            .position(|&f| f < 0 || f as usize >= budget.len())
+        {
+            return Err(PyValueError::new_err(format!(
+                "fan_pool: value {} at index {i} is not a fan",
+                pool[i]
+            )));
         }
         let input = market::BuyInputs {
-            work_uid: &uid, work_creator: &wc, work_category: &wk, views_discovery: &vd, views_follow: &vf,
-            p_discovery: &pd, p_follow: &pf, price: &pr, reference_price: &rp, repeat_share: &rs,
-            pool_offsets: &po, fan_pool: &pool, fan_sensitivity: &sens,
+            work_uid: &uid,
+            work_creator: &wc,
+            work_category: &wk,
+            views_discovery: &vd,
+            views_follow: &vf,
+            p_discovery: &pd,
+            p_follow: &pf,
+            price: &pr,
+            reference_price: &rp,
+            repeat_share: &rs,
+            pool_offsets: &po,
+            fan_pool: &pool,
+            fan_sensitivity: &sens,
         };
         let memory = &mut self.memory;
         let o = py.detach(|| market::buy(seed, day, &input, capacity, budget, memory));
-        Ok((o.fan.into_pyarray(py), o.work.into_pyarray(py), o.price.into_pyarray(py), o.repeat.into_pyarray(py), o.from_follow.into_pyarray(py)))
+        Ok((
+            o.fan.into_pyarray(py),
+            o.work.into_pyarray(py),
+            o.price.into_pyarray(py),
+            o.repeat.into_pyarray(py),
+            o.from_follow.into_pyarray(py),
+        ))
     }
 }
 

@@ -1,0 +1,74 @@
+"""``ecosim check``: validate a scenario and show what it would run, without running it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sim.commands import Command, add_scenario_arguments
+from sim.memory import (
+    MEMORY_SHARE_LIMIT,
+    available_memory_bytes,
+    check_memory,
+    estimate_memory_bytes,
+)
+from sim.rundir import run_name
+from sim.scenario import Scenario
+from sim.scenario_io import load_scenario
+from sim.tables import format_number, format_table, format_value
+
+
+def _execute(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(describe(scenario))
+    check_memory(scenario)
+    return 0
+
+
+def describe(scenario: Scenario) -> str:
+    """Name, hash, populations, memory estimate and every lever (marking changed ones)."""
+    population = scenario.population
+    platform_users = population.fans * population.scale
+    memory = estimate_memory_bytes(scenario)
+    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
+    head = [
+        ("scenario", scenario.name),
+        ("description", " ".join(scenario.description.split())),
+        ("hash", f"{scenario.scenario_hash()[:16]}  (run directory {run_name(scenario)})"),
+        (
+            "population",
+            f"{population.fans:,} fans, {population.creators:,} creators, "
+            f"{population.merchants:,} merchants, {population.suppliers:,} suppliers",
+        ),
+        ("scale", f"x{format_number(population.scale)} = {platform_users:,.0f} platform users"),
+        ("memory", f"~{memory / 2**20:,.0f} MiB estimated (limit {limit / 2**20:,.0f} MiB)"),
+        ("run", f"{scenario.run.days} days, seed {scenario.run.seed}"),
+    ]
+    baseline = dict(_levers(Scenario()))
+    levers = [
+        (
+            path,
+            format_value(value),
+            "" if value == baseline[path] else f"(baseline {format_value(baseline[path])})",
+        )
+        for path, value in _levers(scenario)
+    ]
+    return "\n".join([format_table(head, "ll"), "levers:", format_table(levers, "lll", indent=2)])
+
+
+def _levers(scenario: Scenario) -> list[tuple[str, Any]]:
+    """``(dotted path, value)`` for every setting of every group."""
+    data = scenario.model_dump(mode="json", exclude={"name", "description"})
+    return [
+        (f"{group}.{key}", value)
+        for group, settings in data.items()
+        for key, value in settings.items()
+    ]
+
+
+COMMAND = Command(
+    name="check",
+    help="validate a scenario and summarise it (populations, memory, every lever)",
+    add_arguments=add_scenario_arguments,
+    execute=_execute,
+)

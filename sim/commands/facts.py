@@ -1,0 +1,73 @@
+"""``ecosim facts``: run a scenario long enough to judge the seed's facts (F1-F10) over
+several seeds and print target vs simulated, PASS or FAIL."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.commands import Command
+from sim.errors import ScenarioError
+from sim.memory import check_memory
+from sim.scenario_io import load_scenario
+
+DEFAULT_SCENARIO = Path("scenarios/baseline.yaml")
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        metavar="SCENARIO",
+        help=f"scenario YAML file (default: {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+        help="override a setting (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--seeds", default="3", help="number of seeds (default 3)")
+    parser.add_argument(
+        "--days", default=None, help="days per run (default: enough for every fact, 1000)"
+    )
+    parser.add_argument("--workers", default=None, help="parallel processes (default: cores)")
+    parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
+
+
+def _positive_int(name: str, value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ScenarioError(name, f"must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise ScenarioError(name, f"must be at least 1, got {number}")
+    return number
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from sim.facts import FACTS_DAYS, facts_table, format_facts
+    from sim.runner import simulate_seeds, spawn_seeds
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    check_memory(scenario)
+    seeds = spawn_seeds(scenario.run.seed, _positive_int("--seeds", args.seeds, 3))
+    days = _positive_int("--days", args.days, FACTS_DAYS)
+    workers = _positive_int("--workers", args.workers, 0) if args.workers else None
+    runs = simulate_seeds(scenario, seeds, days=days, workers=workers)
+    table = facts_table(runs)
+    print(f"facts of {scenario.name}: {len(seeds)} seeds x {days} days")
+    print(format_facts(table))
+    if args.csv is not None:
+        table.to_csv(args.csv, index=False)
+    return 0 if bool(table["passed"].all()) else 3
+
+
+COMMAND = Command(
+    name="facts",
+    help="check the seed's facts (F1-F10) on a scenario over several seeds",
+    add_arguments=_add_arguments,
+    execute=_execute,
+)

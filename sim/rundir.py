@@ -1,0 +1,165 @@
+"""Run directories: where one (scenario, seed) run's results live, written atomically.
+
+Layout: ``<out>/<name>-<hash8>/seed-<seed>/`` holding ``scenario.yaml``, ``daily.parquet``,
+``creators.parquet`` and ``summary.json``. Every file is written to a temporary name and
+renamed into place, and ``summary.json`` is written last, so its presence means the run
+is complete: sweeps can resume by skipping complete directories.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import subprocess
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.scenario_io import dump_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.scenario import Scenario
+
+__all__ = [
+    "HASH_CHARS",
+    "RUN_FILES",
+    "SUMMARY_FILE",
+    "is_complete",
+    "parquet_bytes",
+    "run_directory",
+    "run_name",
+    "run_summary",
+    "write_run",
+]
+
+HASH_CHARS = 8
+"""Hex digits of the scenario hash in directory names: ample for one user's scenarios."""
+SUMMARY_FILE = "summary.json"
+RUN_FILES = ("scenario.yaml", "daily.parquet", "creators.parquet", SUMMARY_FILE)
+VERSIONED_PACKAGES = ("ecosim", "numpy", "mesa", "pandas", "pyarrow", "pydantic")
+
+
+def run_name(scenario: Scenario) -> str:
+    """``<name>-<hash8>``: one directory per distinct scenario, shared by its seeds."""
+    return f"{scenario.name}-{scenario.scenario_hash()[:HASH_CHARS]}"
+
+
+def run_directory(out: Path, scenario: Scenario, seed: int) -> Path:
+    """``<out>/<name>-<hash8>/seed-<seed>``; nothing is created."""
+    return Path(out) / run_name(scenario) / f"seed-{seed}"
+
+
+def is_complete(dirpath: Path) -> bool:
+    """True when every run file is present (``summary.json`` is only written last)."""
+    return all((Path(dirpath) / name).is_file() for name in RUN_FILES)
+
+
+def write_run(
+    dirpath: Path,
+    scenario: Scenario,
+    daily: pd.DataFrame,
+    creators: pd.DataFrame,
+    summary: Mapping[str, Any],
+) -> None:
+    """Write a run's four files atomically, ``summary.json`` last.
+
+    An existing ``summary.json`` is removed first, so a rewrite interrupted half-way
+    leaves a directory that :func:`is_complete` reports as incomplete.
+    """
+    dirpath = Path(dirpath)
+    dirpath.mkdir(parents=True, exist_ok=True)
+    (dirpath / SUMMARY_FILE).unlink(missing_ok=True)
+    _write_atomic(dirpath / "scenario.yaml", dump_scenario(scenario).encode("utf-8"))
+    _write_atomic(dirpath / "daily.parquet", parquet_bytes(daily))
+    _write_atomic(dirpath / "creators.parquet", parquet_bytes(creators))
+    text = json.dumps(_json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False)
+    _write_atomic(dirpath / SUMMARY_FILE, (text + "\n").encode("utf-8"))
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as zstd Parquet whose bytes depend only on the data.
+
+    The pandas schema metadata is dropped: it records library versions, so equal data
+    written by different installs would differ. Columns keep their Arrow types.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def run_summary(
+    scenario: Scenario, seed: int, kpis: Mapping[str, float], wall_time_s: float
+) -> dict[str, Any]:
+    """What ``summary.json`` records: KPIs plus what is needed to reproduce the run."""
+    return {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.scenario_hash(),
+        "seed": seed,
+        "days": scenario.run.days,
+        "kpis": dict(kpis),
+        "wall_time_s": round(wall_time_s, 3),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "versions": {name: _version(name) for name in VERSIONED_PACKAGES},
+        "git_commit": _git_commit(),
+    }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary sibling, flush to disk, then rename over ``path``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf become null (JSON has no such numbers); NumPy scalars become Python ones."""
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    """The commit of the source tree this package runs from, if it is a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and commit else None
