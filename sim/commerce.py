@@ -14,6 +14,8 @@ from sim.world import F64, I64, Bool, Works
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
 
+VALUE_ELASTICITY = 1.5
+"""Purchase intent grows with value for money: (reference price / price) to this power."""
 FOLLOW_BUY_FACTOR = 2.0
 """Followers buy this many times more readily than strangers from discovery."""
 MAX_BUY_PROBABILITY = 0.5
@@ -57,8 +59,10 @@ def buy(model: EcosystemModel, works: Works, seen: ViewOutcome, rng: np.random.G
     mer = merchant[selling]
     creator = w.creator
     event = model.day in s.commerce.event_days
+    value = (model.reference_price[m.category[mer]] / m.price[mer]) ** VALUE_ELASTICITY
     intent = (
         s.commerce.buy_rate
+        * value
         * c.sales_skill[creator]
         * np.where(w.live, s.commerce.live_multiplier, 1.0)
         * m.quality[mer]

@@ -28,10 +28,12 @@ def post(model: EcosystemModel, rng: np.random.Generator) -> Works:
     n = len(c)
     video = c.alive & (rng.random(n) < p.post_rate)
     live = c.alive & c.commerce & (c.merchant >= 0) & (rng.random(n) < p.live_rate)
-    creator = np.concatenate([np.flatnonzero(video), np.flatnonzero(live)])
-    is_live = np.concatenate([np.zeros(int(video.sum()), bool), np.ones(int(live.sum()), bool)])
-    order = np.argsort(creator, kind="stable")
-    creator, is_live = creator[order], is_live[order]
+    # Works in creator order, a creator's video before its live stream.
+    per_creator = video.astype(np.int64) + live
+    creator = np.repeat(np.arange(n, dtype=np.int64), per_creator)
+    first = np.cumsum(per_creator) - per_creator
+    position = np.arange(creator.size) - first[creator]
+    is_live = live[creator] & (position == per_creator[creator] - 1)
     c.works_posted += np.bincount(creator, minlength=n)
     uid = model.next_uid + np.arange(creator.size, dtype=np.int64)
     model.next_uid += creator.size

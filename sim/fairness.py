@@ -72,6 +72,21 @@ def lorenz(
     return population, np.interp(population, positions, cumulative)
 
 
+def top_shares(values: Any, fractions: tuple[float, ...]) -> list[float]:
+    """Top shares for several fractions from one sort (see `top_share`)."""
+    for fraction in fractions:
+        if not 0.0 < fraction <= 1.0:
+            raise ValueError(f"fraction: must be in (0, 1], got {fraction}")
+    array = np.sort(_checked(values).astype(np.float64))[::-1]
+    total = float(array.sum())
+    if array.size == 0 or total == 0.0:
+        return [0.0 for _ in fractions]
+    cumulative = np.cumsum(array)
+    return [
+        float(cumulative[max(1, round(f * array.size)) - 1] / total) for f in fractions
+    ]
+
+
 def top_share(values: Any, fraction: float) -> float:
     """Share of the total held by the top `fraction` of entries (at least one entry).
 

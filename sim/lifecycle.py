@@ -39,5 +39,4 @@ def update(model: EcosystemModel, rng: np.random.Generator) -> tuple[int, int]:
     for count, share in ((new_commerce, 1.0), (new_content, 0.0)):
         if count:
             creators.extend(make_creators(rng, model.config, count, day, share))
-    model.grow_creator_columns()
     return new_commerce + new_content, int(leaving.sum())

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.fairness import gini, top_share
+from sim.fairness import gini, top_shares
 
 if TYPE_CHECKING:
     from sim.commerce import Orders, Settlement
@@ -72,6 +72,64 @@ DAILY_METRICS: dict[str, str] = {
 }
 
 
+RUN_KPIS: dict[str, str] = {
+    "days": "Days simulated.",
+    "gmv_real_total": "GMV over the run, real-equivalent yuan.",
+    "orders_real_total": "Orders over the run, real-equivalent.",
+    "gmv_real_per_day": "Mean daily GMV, real-equivalent yuan.",
+    "average_order_value": "GMV per order over the run, in yuan.",
+    "platform_revenue_real_total": "Platform commission over the run, real-equivalent yuan.",
+    "exposure_gini_mean": "Mean daily exposure Gini (after fairness control).",
+    "exposure_gini_max": "Highest daily exposure Gini (fact F3: at most the cap).",
+    "ordinary_share_min": "Lowest daily share of impressions to ordinary creators (F2).",
+    "ordinary_share_mean": "Mean daily share of impressions to ordinary creators.",
+    "follower_gini_final": "Gini of followers across active creators on the last day.",
+    "follower_top1_share_final": "Share of followers held by the top 1% of creators, last day.",
+    "income_gini_final": "Gini of monthly income across active commerce creators, last day.",
+    "median_income_tier3_final": "Median monthly income (real-equivalent yuan) of commerce "
+    "creators with over 100k real-equivalent followers, last day (F5).",
+    "active_creators_final": "Creators on the platform on the last day.",
+    "commerce_creator_growth_monthly": "Monthly growth rate of active commerce creators over "
+    "the first year (F6).",
+    "repeat_purchase_rate": "Share of all orders from fans who had bought from the creator.",
+    "complaint_rate": "Share of all orders that drew a complaint.",
+    "mean_price": "Mean price paid per order, in yuan.",
+    "commerce_reach_share_mean": "Mean share of fans reached by commerce content per day, "
+    "last 30 days (F7).",
+    "views_per_fan_median": "Mean over days of the median views per fan (F10).",
+    "views_per_fan_mean": "Mean over days of the mean views per fan (F10).",
+    "fairness_feasible_share": "Share of days on which every fairness constraint held.",
+}
+"""The summary numbers of a run (`EcosystemModel.kpis`), with their meanings."""
+
+CREATOR_COLUMNS: dict[str, str] = {
+    "creator": "Row of the creator in the model's creator table.",
+    "category": "Content and product category.",
+    "commerce": "Whether the creator sells goods (else content only).",
+    "own_goods": "Sells its own goods (stall or factory owner) rather than merchants'.",
+    "external_store": "Also has a store on an external platform (multi-channel).",
+    "alive": "Still on the platform at the end.",
+    "entry_day": "Day the creator joined (0 for the initial population).",
+    "exit_day": "Day the creator left (missing if it did not).",
+    "followers": "Followers at the end (sim units).",
+    "followers_real": "Followers times scale: the real-equivalent count.",
+    "follower_share_of_fans": "Followers as a share of all fans (of DAU).",
+    "income": "Income over the run, in yuan (sim units).",
+    "income_real": "Income times scale, real-equivalent yuan.",
+    "gmv": "GMV sold over the run, in yuan (sim units).",
+    "gmv_real": "GMV times scale, real-equivalent yuan.",
+    "orders": "Orders sold over the run.",
+    "gmv_per_follower": "GMV per follower (missing without followers).",
+    "max_live_gmv_real": "Best GMV of one live stream, real-equivalent yuan (fact F8).",
+    "quality": "Content quality (skill); log-normal around 1.",
+    "sales_skill": "Sales skill (persona); log-normal around 1.",
+    "days_to_10k": "Days from entry to 10k real-equivalent followers (missing: not reached).",
+    "days_to_100k": "Days from entry to 100k real-equivalent followers.",
+    "days_to_1m": "Days from entry to 1M real-equivalent followers (fact F4).",
+}
+"""Columns of creators.parquet (`EcosystemModel.creator_table`)."""
+
+
 def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if values.size else 0.0
 
@@ -114,6 +172,8 @@ def measure(
     fan_views, reached, _, median_views, mean_views = model.fan_day(
         views_commerce / max(1, views_all)
     )
+    exposure_top1, exposure_top10 = top_shares(with_work, (0.01, 0.10))
+    follower_top1, follower_top10 = top_shares(c.followers[active], (0.01, 0.10))
     return {
         "day": model.day,
         "impressions": int(allocation.impressions.sum()),
@@ -131,12 +191,12 @@ def measure(
         "exposure_gini": allocation.gini_after,
         "exposure_gini_plain": allocation.gini_before,
         "fairness_feasible": bool(allocation.feasible),
-        "exposure_top1_share": top_share(with_work, 0.01),
-        "exposure_top10_share": top_share(with_work, 0.10),
+        "exposure_top1_share": exposure_top1,
+        "exposure_top10_share": exposure_top10,
         "ordinary_share": allocation.ordinary_share_after,
         "follower_gini": gini(c.followers[active]),
-        "follower_top1_share": top_share(c.followers[active], 0.01),
-        "follower_top10_share": top_share(c.followers[active], 0.10),
+        "follower_top1_share": follower_top1,
+        "follower_top10_share": follower_top10,
         "income_gini": gini(c.income_30d[commerce]),
         "active_creators": int(active.sum()),
         "active_commerce_creators": int(commerce.sum()),

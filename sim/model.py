@@ -73,7 +73,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         self.pipeline = Works.empty()
         self.next_uid = 0
         self.last_budget = 0
-        self._income_window = np.zeros((INCOME_WINDOW, len(self.creators)))
+        self._income_window = [np.zeros(0) for _ in range(INCOME_WINDOW)]
         self.today: dict[str, Any] = {}
         self._handles: dict[tuple[str, int], RowAgent] = {}
         self.datacollector = mesa.DataCollector(
@@ -124,19 +124,15 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         """Creators that are not head creators."""
         return ~traffic.head_creators(self)
 
-    def grow_creator_columns(self) -> None:
-        """Extend per-creator bookkeeping after new creators arrived."""
-        missing = len(self.creators) - self._income_window.shape[1]
-        if missing > 0:
-            pad = np.zeros((INCOME_WINDOW, missing))
-            self._income_window = np.concatenate([self._income_window, pad], axis=1)
-
     def record_income(self, income: np.ndarray) -> None:
         """Keep the last 30 days of income per creator; update income_30d."""
         slot = self.day % INCOME_WINDOW
         c = self.creators
+        oldest = np.zeros(len(c))
+        kept = self._income_window[slot]  # shorter when creators joined since
+        oldest[: kept.size] = kept
         # Clipped: subtracting the oldest day can leave -1e-13 of rounding behind.
-        c.income_30d = np.maximum(c.income_30d - self._income_window[slot] + income, 0.0)
+        c.income_30d = np.maximum(c.income_30d - oldest + income, 0.0)
         self._income_window[slot] = income
 
     def _record_milestones(self) -> None:

@@ -81,25 +81,33 @@ def _simulate_one(args: tuple[Scenario, int, int | None]) -> RunResult:
     return simulate(scenario, seed=seed, days=days)
 
 
-def simulate_seeds(
-    scenario: Scenario, seeds: list[int], days: int | None = None, workers: int | None = None
+def simulate_many(
+    jobs: list[tuple[Scenario, int]], days: int | None = None, workers: int | None = None
 ) -> list[RunResult]:
-    """Run one scenario for several seeds, in parallel processes (one Rust thread each, so
-    the processes do not compete for cores). Results come back in the order of `seeds`."""
+    """Run (scenario, seed) pairs in parallel processes, one Rust thread each so the
+    processes do not compete for cores. Results come back in the order of `jobs`."""
     import os
     from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
 
-    workers = min(len(seeds), workers or os.cpu_count() or 1)
-    jobs = [(scenario, seed, days) for seed in seeds]
+    tasks = [(scenario, seed, days) for scenario, seed in jobs]
+    workers = min(len(tasks), workers or os.cpu_count() or 1)
     if workers <= 1:
-        return [_simulate_one(job) for job in jobs]
+        return [_simulate_one(task) for task in tasks]
     previous = os.environ.get("RAYON_NUM_THREADS")
-    os.environ["RAYON_NUM_THREADS"] = "1"  # inherited by the worker processes
+    os.environ["RAYON_NUM_THREADS"] = "1"  # read by the workers when they start
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_simulate_one, jobs))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(_simulate_one, tasks))
     finally:
         if previous is None:
             os.environ.pop("RAYON_NUM_THREADS", None)
         else:
             os.environ["RAYON_NUM_THREADS"] = previous
+
+
+def simulate_seeds(
+    scenario: Scenario, seeds: list[int], days: int | None = None, workers: int | None = None
+) -> list[RunResult]:
+    """Run one scenario for several seeds in parallel (see `simulate_many`)."""
+    return simulate_many([(scenario, seed) for seed in seeds], days, workers)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.commerce import VALUE_ELASTICITY
+
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
 
@@ -42,7 +44,8 @@ def choose_goods(model: EcosystemModel, rng: np.random.Generator) -> None:
     candidates = members[draws]
     reference = model.reference_price[merchants.category[candidates]]
     price = merchants.price[candidates]
-    appeal = np.minimum(1.0, reference / price) ** 1.25 * merchants.quality[candidates]
+    # Expected orders per view: value for money and quality (as in `commerce.buy`).
+    appeal = (reference / price) ** VALUE_ELASTICITY * merchants.quality[candidates]
     earnings = price * np.where(
         creators.own_goods[who, None], 0.35, merchants.commission[candidates]
     )

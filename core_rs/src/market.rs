@@ -33,7 +33,10 @@ pub struct FanDay {
 pub fn fan_day(seed: u64, day: u64, activity: &[f32], commerce_share: f64) -> FanDay {
     let n = activity.len();
     let share = commerce_share.clamp(0.0, 1.0);
-    let miss = (1.0 - share).ln();
+    // P(at least one of v views is commerce) by views, computed once per call.
+    let p_reached: Vec<f64> = (0..VIEW_HIST)
+        .map(|v| 1.0 - (1.0 - share).powi(v as i32))
+        .collect();
     let partial: Vec<(u64, u64, u64, Vec<u32>)> = activity
         .par_chunks(CHUNK)
         .enumerate()
@@ -46,12 +49,7 @@ pub fn fan_day(seed: u64, day: u64, activity: &[f32], commerce_share: f64) -> Fa
                 views += v;
                 if v > 0 {
                     active += 1;
-                    let p_reached = if share >= 1.0 {
-                        1.0
-                    } else {
-                        1.0 - (miss * v as f64).exp()
-                    };
-                    if s.uniform() < p_reached {
+                    if s.uniform() < p_reached[(v as usize).min(VIEW_HIST - 1)] {
                         reached += 1;
                     }
                 }

@@ -1,0 +1,110 @@
+"""Speed of the whole model: the baseline and the large scenario over 365 days (wall time,
+fan-days per second, peak memory), and one day against a plain per-agent Mesa model."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.results import write_section
+from sim.scenario_io import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["population.fans=2000", "population.creators=200", "population.merchants=40",
+         "population.suppliers=12"]  # fmt: skip
+
+_CHILD = """
+import json, resource, sys, time
+from sim.model import EcosystemModel
+from sim.scenario_io import load_scenario
+scenario = load_scenario(sys.argv[1], sys.argv[3:])
+days = int(sys.argv[2])
+start = time.perf_counter()
+model = EcosystemModel(scenario)
+model.run(days)
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"wall": wall, "peak": peak, "fans": len(model.fans)}))
+"""
+
+
+def timed_run(scenario: str, days: int, overrides: list[str]) -> dict[str, float]:
+    """Run a scenario in a fresh process: wall time and peak resident memory."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(ROOT / scenario), str(days), *overrides],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def day_versus_mesa(repeats: int) -> tuple[float, float]:
+    """Median seconds for one day at 2k fans: the vectorised model vs plain Mesa."""
+    from benchmarks.mesa_day import MesaDayModel
+    from sim.model import EcosystemModel
+
+    scenario = load_scenario(ROOT / "scenarios/baseline.yaml", SMALL)
+    ours, theirs = [], []
+    for seed in range(repeats):
+        model = EcosystemModel(scenario, seed=seed)
+        model.step()  # warm: day 0 has no follow page yet
+        start = time.perf_counter()
+        model.step()
+        ours.append(time.perf_counter() - start)
+        mesa_model = MesaDayModel(scenario, seed=seed)
+        start = time.perf_counter()
+        mesa_model.step()
+        theirs.append(time.perf_counter() - start)
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def run(*, quick: bool = False, write: bool = True) -> None:
+    days = 30 if quick else 365
+    rows = []
+    for name, scenario, target in (
+        ("baseline", "scenarios/baseline.yaml", "≤ 30 s"),
+        ("large", "scenarios/large.yaml", "≤ 300 s, ≤ 4 GB"),
+    ):
+        r = timed_run(scenario, days, [])
+        fan_days = r["fans"] * days / r["wall"]
+        rows.append(
+            f"| {name} | {int(r['fans']):,} | {days} | {r['wall']:.1f} s | {fan_days:,.0f} | "
+            f"{r['peak'] / 2**30:.2f} GiB | {target} |"
+        )
+        print(rows[-1], flush=True)
+    ours, theirs = day_versus_mesa(3 if quick else 5)
+    table = "\n".join(
+        [
+            f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+            f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}. Each run in a "
+            "fresh process; peak memory is the process's maximum resident set.",
+            "",
+            "| scenario | fans | days | wall time | fan-days / s | peak memory | target |",
+            "|---|---:|---:|---:|---:|---:|---|",
+            *rows,
+            "",
+            "One day at 2,000 fans and 200 creators (median of "
+            f"{3 if quick else 5} seeds, day 1):",
+            "",
+            "| implementation | one day | per fan-day | ratio |",
+            "|---|---:|---:|---:|",
+            f"| ecosim (columns + Rust) | {ours * 1e3:.1f} ms | {ours / 2000 * 1e6:.2f} µs | 1× |",
+            f"| plain Mesa, a Python step per agent (`benchmarks/mesa_day.py`) | "
+            f"{theirs * 1e3:.1f} ms | {theirs / 2000 * 1e6:.2f} µs | {theirs / ours:.1f}× |",
+            "",
+            "The plain Mesa day does less than the model (no fairness, no climbing, no "
+            "settlement), so the ratio understates the gap.",
+        ]
+    )
+    print(table)
+    if write:
+        write_section("Whole model", table)

@@ -1,0 +1,145 @@
+"""``ecosim sweep``: run every point x seed of a sweep file on a Dask cluster, resumably.
+
+The sweep file is validated, its directory prepared and its ledger locked before any
+cluster starts; runs already finished (in the ledger, or complete on disk) are skipped,
+and when none is left no cluster is started at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.commands import Command
+from sim.errors import MemoryLimitError, ScenarioError
+from sim.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
+from sim.sweep import Sweep, load_sweep
+
+if TYPE_CHECKING:
+    from sim.sweep_dask import SweepOutcome
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sweep", type=Path, metavar="SWEEP", help="sweep YAML file")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=str,
+        default=None,
+        metavar="N",
+        help="worker processes of a local cluster (default: one per core)",
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="use the running Dask cluster at ADDRESS (tcp://HOST:PORT) instead",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("sweeps"),
+        metavar="DIR",
+        help="output root; the sweep goes to DIR/<name>-<hash8> (default: sweeps)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from sim.sweep_dask import local_cluster, remote_cluster, run_sweep
+    from sim.sweep_layout import prepare
+    from sim.sweep_ledger import Ledger
+
+    sweep = load_sweep(args.sweep)
+    workers = _workers(args.workers)
+    if args.scheduler is None:
+        _check_memory(sweep, workers)
+        connect = partial(local_cluster, workers)
+    else:
+        connect = partial(remote_cluster, args.scheduler)
+    layout = prepare(sweep, args.out)
+    runs = len(sweep.runs())
+    try:
+        with (
+            Ledger.open(layout.ledger_file) as ledger,
+            _progress(runs, enabled=not args.quiet and sys.stderr.isatty()) as progress,
+        ):
+            outcome = run_sweep(sweep, layout, ledger, connect, on_run=progress)
+    except KeyboardInterrupt:
+        print(
+            f"ecosim: interrupted; finished runs are saved in {layout.root}; "
+            "run the same command again to finish the sweep",
+            file=sys.stderr,
+        )
+        return 130
+    for run, error in outcome.failed[:5]:
+        print(f"ecosim: run failed ({run.point.label}, seed {run.seed}): {error}", file=sys.stderr)
+    if len(outcome.failed) > 5:
+        print(f"ecosim: ... and {len(outcome.failed) - 5} more failed runs", file=sys.stderr)
+    print(
+        f"sweep {sweep.name}: {len(sweep.points)} points x {len(sweep.seeds)} seeds = {runs} "
+        f"runs; {outcome.finished} finished ({outcome.ran} now, {outcome.recorded} before, "
+        f"{outcome.adopted} adopted), {len(outcome.failed)} failed"
+    )
+    print(layout.root)
+    return 1 if outcome.failed else 0
+
+
+def _workers(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        workers = int(text)
+    except ValueError:
+        raise ScenarioError("--workers", f"must be a whole number, got {text!r}") from None
+    if workers < 1:
+        raise ScenarioError("--workers", f"must be at least 1, got {workers}")
+    return workers
+
+
+def _check_memory(sweep: Sweep, workers: int | None) -> None:
+    """Every point must fit alone, and ``workers`` of the largest at once on this machine."""
+    from sim.memory import estimate_memory_bytes
+    from sim.sweep_dask import cpu_count
+
+    largest = max((point.scenario for point in sweep.points), key=estimate_memory_bytes)
+    check_memory(largest)
+    parallel = min(workers or cpu_count(), len(sweep.runs()))
+    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
+    need = estimate_memory_bytes(largest) * parallel
+    if need > limit:
+        fit = max(1, limit // estimate_memory_bytes(largest))
+        raise MemoryLimitError(
+            "--workers",
+            f"{parallel} runs at once need about {need / 2**20:,.0f} MiB but only "
+            f"{limit / 2**20:,.0f} MiB may be used; use --workers {fit}",
+        )
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[SweepOutcome], None] | None]:
+    """A callback advancing a bar over runs on stderr, or None when disabled."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    with tqdm(total=total, unit="run", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+
+        def update(outcome: SweepOutcome) -> None:
+            bar.update(outcome.finished - bar.n)
+
+        yield update
+
+
+COMMAND = Command(
+    name="sweep",
+    help="run a sweep file (levers x seeds) on a local or existing Dask cluster, resumably",
+    add_arguments=_add_arguments,
+    execute=_execute,
+)

@@ -1,0 +1,216 @@
+"""Run a sweep's unfinished runs on a Dask cluster and record each finished run in the ledger.
+
+The client decides what is left (runs not in the ledger for this code version; complete
+ones found on disk are adopted), submits one task per run (:func:`sim.sweep_task.run_task`:
+the worker writes the run directory) and appends a ledger line for each run only after
+its task returned, that is after the run directory was saved complete. Killing the client
+loses at most the ledger lines of runs in flight; the next sweep adopts those runs.
+
+A local cluster runs one single-threaded worker process per core, each with
+``RAYON_NUM_THREADS`` = cores // workers, so the Rust kernels do not oversubscribe the
+machine. On an existing cluster (``--scheduler``), start workers the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sim.errors import ScenarioError
+from sim.sweep import Run, Sweep
+from sim.sweep_layout import SweepLayout
+from sim.sweep_ledger import Ledger, code_version
+from sim.sweep_task import RunTask, TaskResult, is_finished, run_task
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = [
+    "SweepOutcome",
+    "cpu_count",
+    "local_cluster",
+    "remote_cluster",
+    "run_sweep",
+    "worker_env",
+]
+
+TASK_RETRIES = 2
+"""Retries of a run whose task raised (a full disk, a network filesystem hiccup); a worker
+that dies is handled by Dask itself, which moves its task to another worker."""
+CONNECT_TIMEOUT = "30s"
+
+Connect = Callable[[], AbstractContextManager["Client"]]
+
+
+@dataclass
+class SweepOutcome:
+    """How a sweep went: runs found finished, adopted from disk, made now, and failed."""
+
+    runs: int
+    recorded: int = 0
+    adopted: int = 0
+    ran: int = 0
+    failed: list[tuple[Run, str]] = field(default_factory=list)
+
+    @property
+    def finished(self) -> int:
+        return self.recorded + self.adopted + self.ran
+
+
+def run_sweep(
+    sweep: Sweep,
+    layout: SweepLayout,
+    ledger: Ledger,
+    connect: Connect,
+    on_run: Callable[[SweepOutcome], None] | None = None,
+) -> SweepOutcome:
+    """Make every run of ``sweep`` not yet finished; ``connect`` is only called when some
+    run is left, and ``on_run`` once the finished runs are counted, then after each run
+    is recorded (for a progress bar)."""
+    version = code_version()
+    runs = sweep.runs()
+    outcome = SweepOutcome(runs=len(runs))
+    pending = []
+    for run in runs:
+        run_dir = layout.run_dir(run)
+        if (run.point.scenario_hash, run.seed, version) in ledger:
+            outcome.recorded += 1
+        elif is_finished(run_dir, layout.claim_file(run_dir), version):
+            _record(ledger, layout, run, TaskResult(version, adopted=True), outcome)
+        else:
+            pending.append(run)
+    if on_run is not None:
+        on_run(outcome)
+    if not pending:
+        return outcome
+    with connect() as client:
+        _check_workers(client, version)
+        _submit_all(client, pending, layout, ledger, version, outcome, on_run)
+    return outcome
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int | None = None) -> Iterator[Client]:
+    """A client of a new cluster of ``workers`` processes (default: one per core) on
+    loopback, closed on exit."""
+    from distributed import Client, LocalCluster
+
+    workers = workers or cpu_count()
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        env=worker_env(workers),
+    )
+    try:
+        with Client(cluster) as client:  # type: ignore[no-untyped-call]
+            yield client
+    finally:
+        cluster.close()
+
+
+@contextlib.contextmanager
+def remote_cluster(address: str) -> Iterator[Client]:
+    """A client of the running cluster whose scheduler listens at ``address``."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ScenarioError("--scheduler", f"cannot connect to {address}: {error}") from None
+    with client:
+        yield client
+
+
+def cpu_count() -> int:
+    """Cores this process may use (cgroup quotas and CPU affinity included)."""
+    from dask.system import CPU_COUNT
+
+    return int(CPU_COUNT)
+
+
+def worker_env(workers: int) -> dict[str, str]:
+    """Environment of local workers: the machine's cores shared among them."""
+    return {"RAYON_NUM_THREADS": str(max(1, cpu_count() // workers))}
+
+
+def _check_workers(client: Client, version: str) -> None:
+    """Refuse workers that run other code: their runs would not belong in this sweep."""
+    try:
+        versions = set(client.run(code_version).values())
+    except ModuleNotFoundError as error:
+        raise ScenarioError(
+            "--scheduler", f"the workers cannot import ecosim ({error}); install it where they run"
+        ) from None
+    others = sorted(versions - {version})
+    if others:
+        raise ScenarioError(
+            "--scheduler",
+            f"workers run ecosim {', '.join(others)} but this client runs {version}; "
+            "install the same code on both",
+        )
+
+
+def _submit_all(
+    client: Client,
+    pending: list[Run],
+    layout: SweepLayout,
+    ledger: Ledger,
+    version: str,
+    outcome: SweepOutcome,
+    on_run: Callable[[SweepOutcome], None] | None,
+) -> None:
+    from distributed import as_completed
+
+    futures = {
+        client.submit(run_task, _task(layout, run), pure=False, retries=TASK_RETRIES): run
+        for run in pending
+    }
+    for future in as_completed(futures):  # type: ignore[no-untyped-call]
+        run = futures.pop(future)
+        if future.status != "finished":
+            error = future.exception()
+            outcome.failed.append((run, f"{type(error).__name__}: {error}"))
+            continue
+        result: TaskResult = future.result()
+        if result.code_version != version:
+            outcome.failed.append((run, f"a worker ran it with ecosim {result.code_version}"))
+            continue
+        _record(ledger, layout, run, result, outcome)
+        if on_run is not None:
+            on_run(outcome)
+
+
+def _task(layout: SweepLayout, run: Run) -> RunTask:
+    run_dir = layout.run_dir(run)
+    return RunTask(
+        scenario=run.point.scenario,
+        seed=run.seed,
+        runs_root=layout.runs_root.absolute(),
+        run_dir=run_dir.absolute(),
+        claim_file=layout.claim_file(run_dir).absolute(),
+    )
+
+
+def _record(
+    ledger: Ledger, layout: SweepLayout, run: Run, result: TaskResult, outcome: SweepOutcome
+) -> None:
+    ledger.record(
+        run.point.scenario_hash,
+        run.seed,
+        result.code_version,
+        run.point.index,
+        layout.relative(layout.run_dir(run)),
+        result.adopted,
+    )
+    if result.adopted:
+        outcome.adopted += 1
+    else:
+        outcome.ran += 1
