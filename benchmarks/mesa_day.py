@@ -87,6 +87,6 @@ class MesaDayModel(mesa.Model):  # type: ignore[misc]
         budget = sum(f.activity for f in self.fans) * 4
         total = sum(w[1] for w in self.works) or 1  # type: ignore[misc]
         share = min(1.0, budget / total)
-        self.cumulative = list(itertools.accumulate(w[1] * share for w in self.works))  # type: ignore[operator]
+        self.cumulative = list(itertools.accumulate(w[1] * share for w in self.works))
         for fan in self.fans:
             fan.browse()

@@ -114,10 +114,11 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "F4",
-        "median days to 1M followers (0.5% of DAU), accounts that get there",
+        "median days to 1M followers (0.5% of DAU), accounts that get there, seeds pooled",
         "700-800 (600-900)",
         _median_days_to_1m,
         _between(600, 900),
+        pooled=_pooled_days_to_1m,
     ),
     Fact(
         "F5",

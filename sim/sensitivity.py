@@ -104,13 +104,62 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--scale", action="store_true", help="run the scale check instead")
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios/baseline.yaml")
+    if args.scale:
+        check = scale_check(scenario, args.days, scenario.run.seed)
+        lines = ["| KPI | baseline | 2x fans and creators | change |", "|---|---:|---:|---:|"]
+        for r in check.to_dict("records"):
+            change = f"{100 * r['change']:+.1f}%"
+            lines.append(f"| `{r['kpi']}` | {r['baseline']:.4g} | {r['doubled']:.4g} | {change} |")
+        (args.out / "scale.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print("\n".join(lines))
+        return
     table = sensitivity(scenario, args.days, scenario.run.seed)
     table.to_csv(args.out / "sensitivity.csv", index=False)
     (args.out / "sensitivity.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
     plot(table, args.out / "sensitivity.png")
     print(to_markdown(table))
+
+
+SCALE_KPIS = (
+    "exposure_gini_mean",
+    "follower_gini_final",
+    "income_gini_final",
+    "ordinary_share_mean",
+    "average_order_value",
+    "complaint_rate",
+    "commerce_reach_share_mean",
+    "views_per_fan_mean",
+)
+
+
+def scale_check(scenario: Scenario, days: int, seed: int) -> pd.DataFrame:
+    """Intensive KPIs of the scenario and of the same platform simulated twice as big
+    (twice the fans, creators, merchants and suppliers, half the scale)."""
+    p = scenario.population
+    bigger = p.model_copy(
+        update={
+            "fans": 2 * p.fans,
+            "creators": 2 * p.creators,
+            "merchants": 2 * p.merchants,
+            "suppliers": 2 * p.suppliers,
+            "scale": p.scale / 2,
+        }
+    )
+    doubled = scenario.model_copy(update={"population": bigger})
+    one, two = simulate_many([(scenario, seed), (doubled, seed)], days=days)
+    rows = [
+        {
+            "kpi": kpi,
+            "baseline": one.kpis[kpi],
+            "doubled": two.kpis[kpi],
+            "change": (two.kpis[kpi] - one.kpis[kpi]) / abs(one.kpis[kpi]),
+        }
+        for kpi in SCALE_KPIS
+    ]
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":

@@ -46,12 +46,12 @@ def baseline_run() -> tuple[EcosystemModel, list[Any]]:
         captured.append(orders)
         return orders
 
-    sim.commerce.buy = keep  # type: ignore[assignment]
+    sim.commerce.buy = keep
     try:
         model = EcosystemModel(small())
         model.run()
     finally:
-        sim.commerce.buy = original  # type: ignore[assignment]
+        sim.commerce.buy = original
     return model, captured
 
 
@@ -135,9 +135,7 @@ def test_daily_ginis_match_the_columns(baseline_run: tuple[EcosystemModel, list[
     last = model.daily_metrics().iloc[-1]
     c = model.creators
     assert last["follower_gini"] == pytest.approx(gini(c.followers[c.alive]), abs=1e-12)
-    assert last["income_gini"] == pytest.approx(
-        gini(c.income_30d[c.alive & c.commerce]), abs=1e-12
-    )
+    assert last["income_gini"] == pytest.approx(gini(c.income_30d[c.alive & c.commerce]), abs=1e-12)
     assert last["active_creators"] == int(c.alive.sum())
 
 
@@ -184,9 +182,7 @@ def test_same_seed_same_days_different_seed_different() -> None:
 
 
 @pytest.mark.parametrize("threads", ["1", "2", "4"])
-def test_run_directory_is_byte_identical_for_any_thread_count(
-    tmp_path: Path, threads: str
-) -> None:
+def test_run_directory_is_byte_identical_for_any_thread_count(tmp_path: Path, threads: str) -> None:
     def run(out: Path, rayon_threads: str | None) -> dict[str, bytes]:
         env = {**os.environ}
         env.pop("RAYON_NUM_THREADS", None)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
+import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -47,19 +48,15 @@ def _execute(args: argparse.Namespace) -> int:
         raise ScenarioError(
             "app", f"{APP_SCRIPT} is missing; run ecosim app from a source checkout"
         )
-    try:
-        import streamlit  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("streamlit") is None:
         raise ScenarioError(
             "app", "Streamlit is not installed; install the app extra: pip install 'ecosim[app]'"
-        ) from None
+        )
     print(f"ecosim app: http://{args.address}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
-    server = subprocess.Popen(command_line(args.address, args.port, args.headless))
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        # Ctrl-C reached Streamlit too; let it shut down cleanly.
-        return 0 if server.wait() in (0, -2) else 1
+    sys.stderr.flush()
+    command = command_line(args.address, args.port, args.headless)
+    # Become the server, so Ctrl-C and kill reach Streamlit itself and leave no orphan.
+    os.execv(command[0], command)
 
 
 COMMAND = Command(

@@ -54,7 +54,7 @@ def _execute(args: argparse.Namespace) -> int:
 
 COMMAND = Command(
     name="compare",
-    help="compare the KPIs of two policies over the same seeds, with 95% CIs",
+    help="compare the KPIs of two policies over the same seeds, with 95%% CIs",
     add_arguments=_add_arguments,
     execute=_execute,
 )
