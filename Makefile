@@ -30,6 +30,7 @@ build: $(STAMP_EXT)
 
 run: $(STAMP_EXT)
 	$(PY) -m sim run scenarios/baseline.yaml
+	$(PY) -m sim facts scenarios/baseline.yaml --seeds 3
 
 lint: $(STAMP_EXT)
 	$(VENV)/bin/ruff check sim app tests benchmarks
@@ -41,6 +42,7 @@ typecheck: $(STAMP_EXT)
 
 rust-test:
 	cargo test --release -q --no-default-features -p ecosim-core
+	cargo clippy --release -q --no-default-features -p ecosim-core -- -D warnings
 
 py-test: $(STAMP_EXT)
 	$(PY) -m pytest

@@ -105,16 +105,15 @@ pub fn validate(
         return Err(format!("budget: must be >= 0, got {budget}"));
     }
     policy.validate()?;
-    if let Some(i) = work_creator
-        .par_iter()
-        .position_first(|&c| c < 0 || c as u64 >= n_creators as u64)
-    {
+    // One pass per array over fixed chunks; a chunk with a bad value is searched again.
+    let bad_creator = |c: i64| c < 0 || c as u64 >= n_creators as u64;
+    if let Some(i) = first_index(work_creator, bad_creator) {
         return Err(format!(
             "work_creator: value {} at index {i} is outside [0, {n_creators}) (creator_ordinary has {n_creators} entries)",
             work_creator[i]
         ));
     }
-    if let Some(i) = demand.par_iter().position_first(|&d| d < 0) {
+    if let Some(i) = first_index(demand, |d| d < 0) {
         return Err(format!("demand: negative value {} at index {i}", demand[i]));
     }
     let total: i128 = demand
@@ -125,6 +124,21 @@ pub fn validate(
         return Err("demand: the total exceeds 2**63 - 1 impressions".to_string());
     }
     Ok(())
+}
+
+/// Index of the first value for which `bad` holds, scanning fixed chunks in parallel.
+fn first_index(values: &[i64], bad: impl Fn(i64) -> bool + Sync) -> Option<usize> {
+    let chunk = values
+        .par_chunks(CHUNK)
+        .enumerate()
+        .filter(|(_, c)| c.iter().fold(false, |any, &v| any | bad(v)))
+        .map(|(k, _)| k)
+        .min()?;
+    let start = chunk * CHUNK;
+    values[start..]
+        .iter()
+        .position(|&v| bad(v))
+        .map(|i| start + i)
 }
 
 /// Per-creator sums over the works of one round (one row per creator, so that a work
@@ -145,19 +159,6 @@ impl CreatorRow {
         self.boost += other.boost;
         self.climb_demand += other.climb_demand;
         self.new_demand += other.new_demand;
-    }
-
-    /// Which works carry this creator's boost, by the weight each gets, and their total:
-    /// climbing works by demand, else new works by demand, else every work evenly.
-    #[inline]
-    fn split_weight(&self, is_new: bool, demand: i64) -> (i64, i64) {
-        if self.climb_demand > 0 {
-            (if is_new { 0 } else { demand }, self.climb_demand)
-        } else if self.new_demand > 0 {
-            (if is_new { demand } else { 0 }, self.new_demand)
-        } else {
-            (1, self.works)
-        }
     }
 }
 
@@ -416,16 +417,21 @@ pub fn allocate(
 ) -> Allocation {
     let n_works = work_creator.len();
     let n_creators = creator_ordinary.len();
-    let new_total: i128 = (0..n_works)
-        .into_par_iter()
-        .filter(|&i| is_new[i])
-        .map(|i| demand[i] as i128)
-        .sum();
-    let climb_total: i128 = (0..n_works)
-        .into_par_iter()
-        .filter(|&i| !is_new[i])
-        .map(|i| demand[i] as i128)
-        .sum();
+    let (new_total, climb_total) = demand
+        .par_chunks(CHUNK)
+        .zip(is_new.par_chunks(CHUNK))
+        .map(|(d, n)| {
+            let (mut fresh, mut climbing) = (0i128, 0i128);
+            for (&d, &n) in d.iter().zip(n) {
+                if n {
+                    fresh += d as i128;
+                } else {
+                    climbing += d as i128;
+                }
+            }
+            (fresh, climbing)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let budget_i = budget as i128;
     let shortage = budget_i <= new_total;
 
@@ -443,10 +449,16 @@ pub fn allocate(
         } else {
             let mut boost = apportion_integer(n_works, rest, |i| !is_new[i], |i| demand[i]);
             boost
-                .par_iter_mut()
+                .par_chunks_mut(CHUNK)
                 .enumerate()
-                .filter(|(i, _)| is_new[*i])
-                .for_each(|(i, x)| *x = demand[i]);
+                .for_each(|(c, out)| {
+                    for (j, x) in out.iter_mut().enumerate() {
+                        let i = c * CHUNK + j;
+                        if is_new[i] {
+                            *x = demand[i];
+                        }
+                    }
+                });
             boost
         }
     };
@@ -622,21 +634,15 @@ pub fn allocate(
                 creator_boost[active[*k]] = part;
             }
         }
-        split_over_works(
-            work_creator,
-            demand,
-            is_new,
-            &sums,
-            &creator_boost,
-            &mut impressions,
-        );
+        // A creator's total does not depend on how its boost is split over its works, so
+        // the rounds check creator totals and the works are split once, at the end.
         let totals: Vec<i64> = active
             .iter()
             .map(|&c| sums.rows[c].base + creator_boost[c])
             .collect();
         let (gini_after, share_after) = diagnostics(&totals, &ordinary);
         let done = cap_ok(gini_after);
-        result = Some((gini_after, share_after));
+        result = Some((gini_after, share_after, creator_boost));
         if done {
             break;
         }
@@ -645,7 +651,15 @@ pub fn allocate(
         step *= 2.0;
         tau -= step * (gini_after - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
     }
-    let (gini_after, share_after) = result.expect("at least one round runs");
+    let (gini_after, share_after, creator_boost) = result.expect("at least one round runs");
+    split_over_works(
+        work_creator,
+        demand,
+        is_new,
+        &sums,
+        &creator_boost,
+        &mut impressions,
+    );
     Allocation {
         impressions,
         gini_before,
@@ -656,8 +670,23 @@ pub fn allocate(
     }
 }
 
+/// What splitting needs per creator, in one cache line's worth: its boost, the total
+/// weight of its eligible works, the weight already used, and which works are eligible.
+#[derive(Clone, Copy, Default)]
+struct SplitRow {
+    boost: i64,
+    total: i64,
+    running: i64,
+    mode: u8,
+}
+
+const SPLIT_CLIMBING: u8 = 0;
+const SPLIT_NEW: u8 = 1;
+const SPLIT_EVEN: u8 = 2;
+
 /// Split each creator's boost over its works by cumulative rounding in work order (see
-/// [`CreatorRow::split_weight`]); a new work keeps its demand as base. Parallel over the
+/// [`SplitRow`]): climbing works by demand, else new works by demand, else every work
+/// evenly; a new work keeps its demand as base. Parallel over the
 /// same ranges as the sums, each starting from the weight the earlier ranges used.
 fn split_over_works(
     work_creator: &[i64],
@@ -667,24 +696,42 @@ fn split_over_works(
     creator_boost: &[i64],
     impressions: &mut [i64],
 ) {
-    let mut starts: Vec<Vec<i64>> = Vec::with_capacity(sums.parts.len());
-    let mut running = huge_vec(creator_boost.len(), 0i64);
-    for (p, range) in sums.parts.iter().enumerate() {
-        starts.push(running.clone());
+    let mut table: Vec<SplitRow> = huge_vec(creator_boost.len(), SplitRow::default());
+    table
+        .par_iter_mut()
+        .zip(sums.rows.par_iter())
+        .zip(creator_boost.par_iter())
+        .for_each(|((t, row), &boost)| {
+            let (mode, total) = if row.climb_demand > 0 {
+                (SPLIT_CLIMBING, row.climb_demand)
+            } else if row.new_demand > 0 {
+                (SPLIT_NEW, row.new_demand)
+            } else {
+                (SPLIT_EVEN, row.works)
+            };
+            *t = SplitRow {
+                boost,
+                total,
+                running: 0,
+                mode,
+            };
+        });
+    let mut tables = Vec::with_capacity(sums.parts.len());
+    for p in 0..sums.parts.len() {
+        tables.push(table.clone());
         if p + 1 < sums.parts.len() {
             let part = &sums.by_part[p];
-            for c in 0..running.len() {
-                let row = &sums.rows[c];
-                running[c] += if row.climb_demand > 0 {
-                    part[c].climb_demand
-                } else if row.new_demand > 0 {
-                    part[c].new_demand
-                } else {
-                    part[c].works
-                };
-            }
+            table
+                .par_iter_mut()
+                .zip(part.par_iter())
+                .for_each(|(t, r)| {
+                    t.running += match t.mode {
+                        SPLIT_CLIMBING => r.climb_demand,
+                        SPLIT_NEW => r.new_demand,
+                        _ => r.works,
+                    };
+                });
         }
-        let _ = range;
     }
     let mut slices: Vec<&mut [i64]> = Vec::new();
     let mut rest = impressions;
@@ -695,22 +742,26 @@ fn split_over_works(
     }
     slices
         .into_par_iter()
-        .zip(starts.into_par_iter())
+        .zip(tables.into_par_iter())
         .zip(sums.parts.par_iter())
-        .for_each(|((out, mut running), range)| {
+        .for_each(|((out, mut table), range)| {
             for (slot, i) in out.iter_mut().zip(range.clone()) {
-                let c = work_creator[i] as usize;
-                let row = &sums.rows[c];
-                let (weight, total) = row.split_weight(is_new[i], demand[i]);
+                let t = &mut table[work_creator[i] as usize];
+                let weight = match t.mode {
+                    SPLIT_CLIMBING if !is_new[i] => demand[i],
+                    SPLIT_NEW if is_new[i] => demand[i],
+                    SPLIT_EVEN => 1,
+                    _ => 0,
+                };
                 let base = if is_new[i] { demand[i] } else { 0 };
                 let extra = if weight > 0 {
                     let part = cumulative_part(
-                        creator_boost[c] as i128,
-                        running[c] as i128,
+                        t.boost as i128,
+                        t.running as i128,
                         weight as i128,
-                        total as i128,
+                        t.total as i128,
                     );
-                    running[c] += weight;
+                    t.running += weight;
                     part
                 } else {
                     0

@@ -37,7 +37,7 @@ pub fn gini_u64(values: &[u64]) -> f64 {
     if max == 0 {
         return 0.0;
     }
-    if max <= HISTOGRAM_MAX.max(0) && (max as usize) <= 4 * n + 4096 {
+    if max <= HISTOGRAM_MAX && (max as usize) <= 4 * n + 4096 {
         gini_by_histogram(values, max as usize)
     } else {
         let mut sorted = values.to_vec();

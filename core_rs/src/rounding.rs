@@ -85,10 +85,8 @@ pub fn apportion_float(amount: i64, weights: &[f64]) -> Vec<i64> {
     }
     let total: f64 = weights.iter().sum();
     if total <= 0.0 {
-        let mut before = 0i128;
-        for p in parts.iter_mut() {
-            *p = cumulative_part(amount as i128, before, 1, n as i128);
-            before += 1;
+        for (before, p) in parts.iter_mut().enumerate() {
+            *p = cumulative_part(amount as i128, before as i128, 1, n as i128);
         }
         return parts;
     }

@@ -28,7 +28,7 @@ pub fn argsort_u64(keys: &[u64]) -> Vec<u32> {
         for &k in keys {
             counts[digit(k, pass)] += 1;
         }
-        if counts.iter().any(|&c| c == n) {
+        if counts.contains(&n) {
             continue; // every key shares this digit: the pass would not move anything
         }
         let mut start = 0usize;
@@ -61,7 +61,7 @@ pub fn sort_u64(values: &mut Vec<u64>) {
         for &k in values.iter() {
             counts[digit(k, pass)] += 1;
         }
-        if counts.iter().any(|&c| c == n) {
+        if counts.contains(&n) {
             continue;
         }
         let mut start = 0usize;
