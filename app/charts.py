@@ -40,19 +40,18 @@ INCOME_TIERS = {
 def lorenz_frame(start: pd.DataFrame, end: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
     """Lorenz curves of exposure, followers and income at the start and end of a run.
 
-    ``start`` and ``end`` hold active creators' ``followers`` and ``income`` after day 1
-    and at the end. Exposure per creator is not kept, so its curve joins the points the
-    daily metrics give: the top 10% and top 1% of creators' shares of impressions.
+    ``start`` and ``end`` hold active creators' cumulative ``impressions``, ``followers``
+    and ``income`` after day 1 and at the end.
     """
     moments = ("day 1", f"day {len(daily)}")
     parts = []
-    for label, table, day in zip(
-        moments, (start, end), (daily.iloc[0], daily.iloc[-1]), strict=True
-    ):
-        top10, top1 = float(day["exposure_top10_share"]), float(day["exposure_top1_share"])
-        parts.append(_curve("exposure", label, [0, 0.9, 0.99, 1], [0, 1 - top10, 1 - top1, 1]))
-        for measure in ("followers", "income"):
-            population, share = lorenz(table[measure].to_numpy(dtype=float), LORENZ_POINTS)
+    for label, table in zip(moments, (start, end), strict=True):
+        for measure, column in (
+            ("exposure", "impressions"),
+            ("followers", "followers"),
+            ("income", "income"),
+        ):
+            population, share = lorenz(table[column].to_numpy(dtype=float), LORENZ_POINTS)
             parts.append(_curve(measure, label, population, share))
     for measure in ("exposure", "followers", "income"):
         parts.append(_curve(measure, "equality", [0, 1], [0, 1]))

@@ -181,11 +181,12 @@ def run_many(
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def first_day_creators(scenario_yaml: str, seed: int) -> pd.DataFrame:
-    """Active creators' followers and income after day 1: the 'start' of Lorenz curves
-    (at day 0 every creator has none of either)."""
+    """Active creators' impressions, followers and income after day 1: the 'start' of
+    Lorenz curves (at day 0 every creator has none of any)."""
     scenario = parse_scenario(scenario_yaml, origin="scenario")
     creators = simulate(scenario, seed=seed, days=1).creators
-    return creators.loc[creators["alive"], ["followers", "income"]].reset_index(drop=True)
+    columns = ["impressions", "followers", "income"]
+    return creators.loc[creators["alive"], columns].reset_index(drop=True)
 
 
 # -- KPI cards ---------------------------------------------------------------------------

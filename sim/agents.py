@@ -68,6 +68,7 @@ class Creator(RowAgent):
     followers = _Column("creators")
     trust = _Column("creators")
     works_posted = _Column("creators")
+    impressions = _Column("creators")
     alive = _Column("creators")
     entry_day = _Column("creators")
     exit_day = _Column("creators")

@@ -82,9 +82,7 @@ def top_shares(values: Any, fractions: tuple[float, ...]) -> list[float]:
     if array.size == 0 or total == 0.0:
         return [0.0 for _ in fractions]
     cumulative = np.cumsum(array)
-    return [
-        float(cumulative[max(1, round(f * array.size)) - 1] / total) for f in fractions
-    ]
+    return [float(cumulative[max(1, round(f * array.size)) - 1] / total) for f in fractions]
 
 
 def top_share(values: Any, fraction: float) -> float:

@@ -114,6 +114,7 @@ CREATOR_COLUMNS: dict[str, str] = {
     "followers": "Followers at the end (sim units).",
     "followers_real": "Followers times scale: the real-equivalent count.",
     "follower_share_of_fans": "Followers as a share of all fans (of DAU).",
+    "impressions": "Discovery impressions the creator's works received over the run.",
     "income": "Income over the run, in yuan (sim units).",
     "income_real": "Income times scale, real-equivalent yuan.",
     "gmv": "GMV sold over the run, in yuan (sim units).",

@@ -180,6 +180,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
                 "followers": followers,
                 "followers_real": followers * scale,
                 "follower_share_of_fans": followers / len(self.fans),
+                "impressions": c.impressions,
                 "income": c.income,
                 "income_real": c.income * scale,
                 "gmv": c.gmv,

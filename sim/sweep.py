@@ -18,6 +18,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -163,16 +164,15 @@ def parse_sweep(text: str, origin: str, folder: Path, default_name: str | None) 
     scenario = Scenario.model_validate(base)
     levers = _levers(_mapping(data.get("sweep"), "sweep"))
     seeds = _seeds(data["seeds"], scenario.run.seed)
-    points = _points(base, levers)
-    if len(points) * len(seeds) > MAX_RUNS:
+    points = math.prod(len(lever.values) for lever in levers)
+    if points * len(seeds) > MAX_RUNS:
         raise ScenarioError(
             "sweep",
-            f"asks for {len(points)} points x {len(seeds)} seeds = {len(points) * len(seeds)} "
-            f"runs; at most {MAX_RUNS} are allowed",
+            f"asks for {points} points x {len(seeds)} seeds = {points * len(seeds)} runs; "
+            f"at most {MAX_RUNS} are allowed",
         )
-    return Sweep(
-        _name(data.get("name"), default_name), description, scenario, levers, seeds, points
-    )
+    name = _name(data.get("name"), default_name)
+    return Sweep(name, description, scenario, levers, seeds, _points(base, levers))
 
 
 _REQUIRED = {
@@ -243,6 +243,8 @@ def _check_path(where: str, path: str) -> None:
     """Raise, naming ``where``, unless ``path`` names a scenario setting (nothing is set)."""
     if path == "run.seed" and where.startswith("sweep."):
         raise ScenarioError(where, "seeds are not a lever; list them under 'seeds'")
+    if path == "run" and where.startswith("sweep."):
+        raise ScenarioError(where, "sweep run.days, not the whole group (seeds go under 'seeds')")
     try:
         apply_overrides({}, [f"{path}=null"])
     except ScenarioError as error:

@@ -1,10 +1,11 @@
 """Run a sweep's unfinished runs on a Dask cluster and record each finished run in the ledger.
 
-The client decides what is left (runs not in the ledger for this code version; complete
-ones found on disk are adopted), submits one task per run (:func:`sim.sweep_task.run_task`:
-the worker writes the run directory) and appends a ledger line for each run only after
-its task returned, that is after the run directory was saved complete. Killing the client
-loses at most the ledger lines of runs in flight; the next sweep adopts those runs.
+The client decides what is left: runs not in the ledger for this code version (or whose
+directory has gone since), less complete ones found on disk, which are adopted. It submits
+one task per run (:func:`sim.sweep_task.run_task`: the worker writes the run directory)
+and appends a ledger line for a run only after its task returned, that is after the run
+directory was saved complete. Killing the client loses at most the ledger lines of runs
+in flight; the next sweep adopts those runs.
 
 A local cluster runs one single-threaded worker process per core, each with
 ``RAYON_NUM_THREADS`` = cores // workers, so the Rust kernels do not oversubscribe the
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sim.errors import ScenarioError
+from sim.rundir import is_complete
 from sim.sweep import Run, Sweep
-from sim.sweep_layout import SweepLayout
+from sim.sweep_layout import SweepLayout, write_plan
 from sim.sweep_ledger import Ledger, code_version
 from sim.sweep_task import RunTask, TaskResult, is_finished, run_task
 
@@ -43,7 +45,8 @@ TASK_RETRIES = 2
 that dies is handled by Dask itself, which moves its task to another worker."""
 CONNECT_TIMEOUT = "30s"
 
-Connect = Callable[[], AbstractContextManager["Client"]]
+Connect = Callable[[int], AbstractContextManager["Client"]]
+"""Opens a client, given the number of runs left (a local cluster starts no more workers)."""
 
 
 @dataclass
@@ -68,16 +71,20 @@ def run_sweep(
     connect: Connect,
     on_run: Callable[[SweepOutcome], None] | None = None,
 ) -> SweepOutcome:
-    """Make every run of ``sweep`` not yet finished; ``connect`` is only called when some
-    run is left, and ``on_run`` once the finished runs are counted, then after each run
-    is recorded (for a progress bar)."""
+    """Write the sweep's plan (``sweep.yaml``, ``runs.parquet``), then make every run
+    not yet finished.
+
+    ``connect(runs_left)`` opens a client, only when some run is left; ``on_run`` is called
+    once the finished runs are counted, then after each run is recorded (a progress bar).
+    """
+    write_plan(sweep, layout)
     version = code_version()
     runs = sweep.runs()
     outcome = SweepOutcome(runs=len(runs))
     pending = []
     for run in runs:
         run_dir = layout.run_dir(run)
-        if (run.point.scenario_hash, run.seed, version) in ledger:
+        if (run.point.scenario_hash, run.seed, version) in ledger and is_complete(run_dir):
             outcome.recorded += 1
         elif is_finished(run_dir, layout.claim_file(run_dir), version):
             _record(ledger, layout, run, TaskResult(version, adopted=True), outcome)
@@ -87,19 +94,21 @@ def run_sweep(
         on_run(outcome)
     if not pending:
         return outcome
-    with connect() as client:
+    with connect(len(pending)) as client:
         _check_workers(client, version)
         _submit_all(client, pending, layout, ledger, version, outcome, on_run)
     return outcome
 
 
 @contextlib.contextmanager
-def local_cluster(workers: int | None = None) -> Iterator[Client]:
-    """A client of a new cluster of ``workers`` processes (default: one per core) on
-    loopback, closed on exit."""
+def local_cluster(workers: int | None = None, runs: int | None = None) -> Iterator[Client]:
+    """A client of a new cluster on loopback, closed on exit: ``workers`` processes
+    (default: one per core), but no more than the ``runs`` left to make."""
     from distributed import Client, LocalCluster
 
     workers = workers or cpu_count()
+    if runs is not None:
+        workers = max(1, min(workers, runs))
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers,
         threads_per_worker=1,
@@ -117,8 +126,9 @@ def local_cluster(workers: int | None = None) -> Iterator[Client]:
 
 
 @contextlib.contextmanager
-def remote_cluster(address: str) -> Iterator[Client]:
-    """A client of the running cluster whose scheduler listens at ``address``."""
+def remote_cluster(address: str, runs: int | None = None) -> Iterator[Client]:
+    """A client of the running cluster whose scheduler listens at ``address`` (``runs``
+    is ignored: the cluster is what it is)."""
     from distributed import Client
 
     try:

@@ -14,8 +14,9 @@ Layout of ``<out>/<name>-<hash8>/``:
 
 from __future__ import annotations
 
+import glob
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,14 @@ from sim.errors import ScenarioError
 from sim.rundir import _write_atomic, parquet_bytes, run_directory
 from sim.sweep import Run, Sweep
 
-__all__ = ["INDEX_COLUMNS", "SweepLayout", "lever_column", "prepare"]
+__all__ = [
+    "INDEX_COLUMNS",
+    "SweepLayout",
+    "lever_column",
+    "prepare",
+    "remove_leftovers",
+    "write_plan",
+]
 
 INDEX_COLUMNS = ("run", "point", "seed", "scenario_hash", "run_dir")
 """The columns of ``runs.parquet`` besides one per lever."""
@@ -70,17 +78,29 @@ class SweepLayout:
 
 
 def prepare(sweep: Sweep, out: Path) -> SweepLayout:
-    """Create ``<out>/<name>-<hash8>/`` with ``sweep.yaml`` and ``runs.parquet``."""
+    """Create the sweep's directory ``<out>/<name>-<hash8>/`` (and its ``runs/``)."""
     layout = SweepLayout(Path(out) / sweep.directory_name)
     try:
         layout.runs_root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(layout.sweep_file, sweep.to_yaml().encode("utf-8"))
-        _write_atomic(layout.index_file, parquet_bytes(runs_index(sweep, layout)))
     except OSError as error:
-        raise ScenarioError(
-            "--out", f"cannot write {layout.root}: {error.strerror or error}"
-        ) from None
+        raise ScenarioError("--out", f"cannot create {layout.root}: {error.strerror}") from None
     return layout
+
+
+def write_plan(sweep: Sweep, layout: SweepLayout) -> None:
+    """Write ``sweep.yaml`` and ``runs.parquet`` (by the holder of the ledger's lock)."""
+    remove_leftovers(layout.root, (layout.sweep_file.name, layout.index_file.name))
+    _write_atomic(layout.sweep_file, sweep.to_yaml().encode("utf-8"))
+    _write_atomic(layout.index_file, parquet_bytes(runs_index(sweep, layout)))
+
+
+def remove_leftovers(directory: Path, names: Iterable[str]) -> None:
+    """Delete the temporary files a killed writer of ``names`` left in ``directory``
+    (``.<name>.<pid>.tmp``, written then renamed by :func:`sim.rundir.write_run` and
+    friends). Only the one process entitled to write those files may call this."""
+    for name in names:
+        for leftover in directory.glob(f".{glob.escape(name)}.*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def runs_index(sweep: Sweep, layout: SweepLayout) -> pd.DataFrame:

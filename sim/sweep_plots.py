@@ -28,7 +28,7 @@ def plot_kpi(
     """A PNG of ``kpi`` per point (``point_values[i]`` holds point i's lever values)."""
     from matplotlib.figure import Figure  # heavy: only when a report is made
 
-    xs = [values[0] if values else None for values in point_values]
+    xs = [values[0] if values else "all seeds" for values in point_values]
     numeric = bool(levers) and all(_is_number(x) for x in xs)
     labels = list(dict.fromkeys(format_value(x) for x in xs))
     figure = Figure(figsize=(6.4, 4.0), dpi=100, layout="constrained")

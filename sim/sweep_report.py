@@ -30,12 +30,15 @@ from sim import safe_yaml
 from sim.errors import ScenarioError
 from sim.rundir import SUMMARY_FILE, _write_atomic, is_complete, parquet_bytes
 from sim.stats import mean_ci
-from sim.sweep_layout import INDEX_COLUMNS, SweepLayout
+from sim.sweep_layout import INDEX_COLUMNS, SweepLayout, remove_leftovers
 from sim.sweep_plots import plot_kpi
 from sim.sweep_task import saved_by
 from sim.tables import format_number, format_value
 
 __all__ = ["SweepResults", "kpi_stats", "read_results", "summary_table", "write_report"]
+
+
+OUTPUTS = ("summary.parquet", "kpis.parquet", "report.md")
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,11 @@ def write_report(directory: Path) -> SweepResults:
         raise ScenarioError("SWEEP_DIR", f"{directory} has no finished run yet; run 'ecosim sweep'")
     stats = kpi_stats(results)
     root = results.layout.root
+    (root / "plots").mkdir(exist_ok=True)
+    remove_leftovers(root, OUTPUTS)
+    remove_leftovers(root / "plots", (f"{kpi}.png" for kpi in results.kpis))
     _write_atomic(root / "summary.parquet", parquet_bytes(summary_table(results, stats)))
     _write_atomic(root / "kpis.parquet", parquet_bytes(results.runs))
-    (root / "plots").mkdir(exist_ok=True)
     for kpi in results.kpis:
         of_kpi = stats[stats["kpi"] == kpi]
         png = plot_kpi(

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.rundir import is_complete
+from sim.rundir import RUN_FILES, is_complete
 from sim.runner import save_run, simulate
 from sim.scenario import Scenario
+from sim.sweep_layout import remove_leftovers
 from sim.sweep_ledger import code_version
 
 __all__ = ["RunTask", "TaskResult", "is_finished", "run_task", "saved_by"]
@@ -51,8 +52,9 @@ def run_task(task: RunTask) -> TaskResult:
         if is_complete(task.run_dir) and _read(claim) == version:
             return TaskResult(version, adopted=True)
         os.ftruncate(claim, 0)
-        _remove_leftovers(task.run_dir)
+        remove_leftovers(task.run_dir, RUN_FILES)
         save_run(task.runs_root, simulate(task.scenario, seed=task.seed))
+        _sync_directories(task.run_dir, task.runs_root)
         os.pwrite(claim, version.encode("utf-8"), 0)
         os.fsync(claim)
     return TaskResult(version, adopted=False)
@@ -91,7 +93,12 @@ def _read(descriptor: int) -> str:
     return os.pread(descriptor, 256, 0).decode("utf-8", errors="replace")
 
 
-def _remove_leftovers(run_dir: Path) -> None:
-    """Delete temporary files a killed writer left (``.<file>.<pid>.tmp``, never renamed)."""
-    for leftover in run_dir.glob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
+def _sync_directories(run_dir: Path, runs_root: Path) -> None:
+    """Make the run's renames durable (its directory and those above it, up to ``runs/``)
+    before the claim says it is saved: after a power cut a finished run is really there."""
+    for directory in (run_dir, run_dir.parent, runs_root):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

@@ -107,6 +107,9 @@ def view(model: EcosystemModel, works: Works, allocation: Allocation) -> ViewOut
         engage,
         follow_rate,
     )
+    c.impressions += np.bincount(works.creator, weights=impressions, minlength=len(c)).astype(
+        np.int64
+    )
     gained = np.bincount(works.creator, weights=follows, minlength=len(c)).astype(np.int64)
     c.followers = np.minimum(c.followers + gained, len(model.fans))
     return ViewOutcome(allocation, discovery, follow, engaged, follows)

@@ -94,6 +94,7 @@ class Creators(Table):
     followers: I64
     trust: F64
     works_posted: I64
+    impressions: I64
     alive: Bool
     entry_day: I64
     exit_day: I64
@@ -241,6 +242,7 @@ def make_creators(
         followers=np.zeros(n, np.int64),
         trust=np.full(n, 0.3),
         works_posted=np.zeros(n, np.int64),
+        impressions=np.zeros(n, np.int64),
         alive=np.ones(n, bool),
         entry_day=np.full(n, day, np.int64),
         exit_day=minus_one.copy(),

@@ -102,11 +102,11 @@ def show_results(scenario: Scenario) -> None:
     left, right = st.columns(2)
     left.altair_chart(charts.exposure_gini_chart(daily, traffic.gini_cap), width="stretch")
     right.altair_chart(charts.ordinary_share_chart(daily, traffic.ordinary_floor), width="stretch")
-    end = creators.loc[creators["alive"], ["followers", "income"]]
+    end = creators.loc[creators["alive"], ["impressions", "followers", "income"]]
     st.altair_chart(charts.lorenz_chart(charts.lorenz_frame(start, end, daily)), width="content")
     st.caption(
-        "Start is after day 1 (at day 0 no creator has followers or income). Exposure per "
-        "creator is not recorded, so its curve joins the top-10% and top-1% shares of the day."
+        "Start is after day 1 (at day 0 no creator has impressions, followers or income); "
+        "exposure is each creator's impressions so far."
     )
     left, right = st.columns(2)
     left.altair_chart(charts.gmv_orders_chart(daily), width="stretch")

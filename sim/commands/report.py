@@ -33,7 +33,7 @@ def _execute(args: argparse.Namespace) -> int:
 
 COMMAND = Command(
     name="report",
-    help="summarise a sweep: each KPI's mean and 95% CI per grid point, tables and plots",
+    help="summarise a sweep: per grid point, each KPI's mean and confidence interval, with plots",
     add_arguments=_add_arguments,
     execute=_execute,
 )
