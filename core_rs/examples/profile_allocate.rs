@@ -7,6 +7,12 @@ use _core::allocate::{allocate, validate, Method, Policy};
 use _core::rng::Stream;
 
 fn main() {
+    // As the Python module does at import (see `py.rs`): keep freed memory for reuse.
+    // SAFETY: mallopt only tunes glibc's allocator thresholds.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 31);
+    }
     let n_works: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())

@@ -21,8 +21,7 @@
 use rayon::prelude::*;
 
 use crate::gini::{gini_u64, CHUNK};
-use crate::memory::huge_vec;
-use crate::rounding::{apportion_float, apportion_integer, cumulative_part};
+use crate::rounding::{apportion_float, apportion_integer, cumulative_floor};
 use crate::sort::{argsort_u64, float_key};
 
 /// How fairness reshapes the boost layer.
@@ -193,7 +192,7 @@ fn creator_sums(
     let by_part: Vec<Vec<CreatorRow>> = parts
         .par_iter()
         .map(|range| {
-            let mut rows = huge_vec(n_creators, CreatorRow::default());
+            let mut rows = vec![CreatorRow::default(); n_creators];
             for i in range.clone() {
                 let row = &mut rows[work_creator[i] as usize];
                 let b = base(i);
@@ -441,7 +440,7 @@ pub fn allocate(
     } else {
         let rest = budget_i - new_total;
         if rest >= climb_total {
-            let mut all = huge_vec(n_works, 0i64);
+            let mut all = vec![0i64; n_works];
             all.par_chunks_mut(CHUNK)
                 .zip(demand.par_chunks(CHUNK))
                 .for_each(|(a, d)| a.copy_from_slice(d));
@@ -626,7 +625,7 @@ pub fn allocate(
             }
             p.clamp(0, pool)
         };
-        let mut creator_boost = huge_vec(n_creators, 0i64);
+        let mut creator_boost = vec![0i64; n_creators];
         for (group, group_pool) in [(true, ord_pool), (false, pool - ord_pool)] {
             let members: Vec<usize> = (0..n).filter(|&k| ordinary[k] == group).collect();
             let weights: Vec<f64> = members.iter().map(|&k| boost[k]).collect();
@@ -677,6 +676,8 @@ struct SplitRow {
     boost: i64,
     total: i64,
     running: i64,
+    /// floor(boost * running / total): the part handed out so far.
+    handed: i64,
     mode: u8,
 }
 
@@ -696,7 +697,7 @@ fn split_over_works(
     creator_boost: &[i64],
     impressions: &mut [i64],
 ) {
-    let mut table: Vec<SplitRow> = huge_vec(creator_boost.len(), SplitRow::default());
+    let mut table: Vec<SplitRow> = vec![SplitRow::default(); creator_boost.len()];
     table
         .par_iter_mut()
         .zip(sums.rows.par_iter())
@@ -713,6 +714,7 @@ fn split_over_works(
                 boost,
                 total,
                 running: 0,
+                handed: 0,
                 mode,
             };
         });
@@ -730,6 +732,11 @@ fn split_over_works(
                         SPLIT_NEW => r.new_demand,
                         _ => r.works,
                     };
+                    if t.total > 0 {
+                        t.handed =
+                            cumulative_floor(t.boost as i128, t.running as i128, t.total as i128)
+                                as i64;
+                    }
                 });
         }
     }
@@ -755,13 +762,12 @@ fn split_over_works(
                 };
                 let base = if is_new[i] { demand[i] } else { 0 };
                 let extra = if weight > 0 {
-                    let part = cumulative_part(
-                        t.boost as i128,
-                        t.running as i128,
-                        weight as i128,
-                        t.total as i128,
-                    );
                     t.running += weight;
+                    let handed =
+                        cumulative_floor(t.boost as i128, t.running as i128, t.total as i128)
+                            as i64;
+                    let part = handed - t.handed;
+                    t.handed = handed;
                     part
                 } else {
                     0

@@ -7,7 +7,6 @@
 pub mod allocate;
 pub mod gini;
 pub mod market;
-pub mod memory;
 pub mod rng;
 pub mod rounding;
 pub mod sort;

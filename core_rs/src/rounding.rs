@@ -13,16 +13,17 @@ pub fn cumulative_part(amount: i128, before: i128, weight: i128, total: i128) ->
         as i64
 }
 
-/// floor(A * S / W) with 64-bit arithmetic when the product fits, 128-bit otherwise.
+/// floor(A * S / W) exactly, for non-negative A, S and W > 0 whose product fits 128 bits:
+/// a 64-bit division when the product fits 64 bits (the common case), 128-bit otherwise.
 #[inline]
 pub fn cumulative_floor(amount: i128, prefix: i128, total: i128) -> i128 {
-    let (a, p, w) = (amount as u128, prefix as u128, total as u128);
-    if a <= u64::MAX as u128 && p <= u64::MAX as u128 {
-        if let Some(product) = (a as u64).checked_mul(p as u64) {
-            return (product / w as u64) as i128;
+    const MAX: i128 = u64::MAX as i128;
+    if amount <= MAX && prefix <= MAX && total <= MAX {
+        if let Some(product) = (amount as u64).checked_mul(prefix as u64) {
+            return (product / total as u64) as i128;
         }
     }
-    (a * p / w) as i128
+    amount * prefix / total
 }
 
 /// Share `amount` over the entries where `eligible(i)` holds, in proportion to `weight(i)`.
@@ -33,7 +34,7 @@ where
     E: Fn(usize) -> bool + Sync,
     W: Fn(usize) -> i64 + Sync,
 {
-    let mut parts = crate::memory::huge_vec(n, 0i64);
+    let mut parts = vec![0i64; n];
     if n == 0 || amount <= 0 {
         return parts;
     }
@@ -124,6 +125,25 @@ mod tests {
                 0.0
             };
             assert!((p as f64 - quota).abs() < 1.0 + 1e-9);
+        }
+    }
+
+    #[test]
+    fn fast_floor_is_exact() {
+        let cases: [(i128, i128, i128); 6] = [
+            (7, 10, 3),
+            (0, 5, 7),
+            (i64::MAX as i128, i64::MAX as i128, 3),
+            (1 << 62, (1 << 62) + 12345, (1 << 61) + 7),
+            (999_999_999_999, 123_456_789_012, 1_000_000_000_039),
+            (5, 5, 25),
+        ];
+        for (a, s, w) in cases {
+            assert_eq!(cumulative_floor(a, s, w), a * s / w, "{a} {s} {w}");
+        }
+        for i in 1..20_000i128 {
+            let (a, s, w) = (i * 7919 % 100_003, i * 104_729 % 1_000_003, i % 997 + 1);
+            assert_eq!(cumulative_floor(a, s, w), a * s / w);
         }
     }
 
