@@ -272,6 +272,21 @@ class Population(BaseModel):
         validate_default=True,  # so that raising only the median is checked against it
     )
 
+    @field_validator("categories")
+    @classmethod
+    def _every_category_has_sellers(
+        cls, categories: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        """Every category (industry belt) needs at least one merchant and one supplier."""
+        for kind in ("merchants", "suppliers"):
+            count = info.data.get(kind)
+            if count is not None and count < len(categories):
+                raise ValueError(
+                    f"{len(categories)} categories need at least {len(categories)} {kind} "
+                    f"(one per category), got population.{kind}={count}"
+                )
+        return categories
+
     @field_validator("views_mean")
     @classmethod
     def _mean_above_median(cls, views_mean: float, info: ValidationInfo) -> float:

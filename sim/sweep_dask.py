@@ -114,7 +114,7 @@ def local_cluster(workers: int | None = None, runs: int | None = None) -> Iterat
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # a free port: no clash with another cluster
         silence_logs=logging.ERROR,
         env=worker_env(workers),
     )

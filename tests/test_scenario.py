@@ -320,3 +320,10 @@ def test_memory_estimate_stays_finite_for_extreme_entry_rates() -> None:
     assert math.isfinite(estimate_memory_bytes(extreme))
     with pytest.raises(MemoryLimitError):
         check_memory(extreme, limit_bytes=2**34)
+
+
+def test_every_category_needs_a_merchant_and_a_supplier() -> None:
+    with pytest.raises(ScenarioError, match=r"population\.categories: .*suppliers"):
+        load_scenario(SCENARIOS / "baseline.yaml", ["population.suppliers=5"])
+    with pytest.raises(ScenarioError, match=r"population\.categories: .*merchants"):
+        load_scenario(SCENARIOS / "baseline.yaml", ["population.merchants=3"])
