@@ -71,7 +71,7 @@ def _reason(detail: ErrorDetails, model: type[BaseModel]) -> str:
     """One error as ``must be ..., got ...``."""
     kind = detail["type"]
     loc = detail["loc"]
-    given = _show(detail.get("input"))
+    given = show_value(detail.get("input"))
     ctx = detail.get("ctx", {})
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         return f"must be {_range_text(_constraints(model, loc))}, got {given}"
@@ -103,7 +103,7 @@ def _reason(detail: ErrorDetails, model: type[BaseModel]) -> str:
     return f"{message}, got {given}"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """A short YAML-like rendering of a user's value."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)

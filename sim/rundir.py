@@ -78,11 +78,11 @@ def write_run(
     dirpath = Path(dirpath)
     dirpath.mkdir(parents=True, exist_ok=True)
     (dirpath / SUMMARY_FILE).unlink(missing_ok=True)
-    _write_atomic(dirpath / "scenario.yaml", dump_scenario(scenario).encode("utf-8"))
-    _write_atomic(dirpath / "daily.parquet", parquet_bytes(daily))
-    _write_atomic(dirpath / "creators.parquet", parquet_bytes(creators))
+    write_atomic(dirpath / "scenario.yaml", dump_scenario(scenario).encode("utf-8"))
+    write_atomic(dirpath / "daily.parquet", parquet_bytes(daily))
+    write_atomic(dirpath / "creators.parquet", parquet_bytes(creators))
     text = json.dumps(_json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False)
-    _write_atomic(dirpath / SUMMARY_FILE, (text + "\n").encode("utf-8"))
+    write_atomic(dirpath / SUMMARY_FILE, (text + "\n").encode("utf-8"))
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -115,7 +115,7 @@ def run_summary(
     }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary sibling, flush to disk, then rename over ``path``."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

@@ -42,7 +42,7 @@ def load_scenario(source: str | os.PathLike[str], overrides: Sequence[str] = ())
     if isinstance(source, str) and "\n" in source:
         return parse_scenario(source, overrides)
     path = Path(source)
-    return parse_scenario(_read_text(path), overrides, origin=str(path))
+    return parse_scenario(read_scenario_text(path), overrides, origin=str(path))
 
 
 def parse_scenario(text: str, overrides: Sequence[str] = (), origin: str = "<text>") -> Scenario:
@@ -52,7 +52,7 @@ def parse_scenario(text: str, overrides: Sequence[str] = (), origin: str = "<tex
     try:
         data = safe_yaml.load(text)
     except yaml.YAMLError as error:
-        raise ScenarioError(origin, _yaml_reason(error)) from None
+        raise ScenarioError(origin, yaml_reason(error)) from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(origin, f"must be a mapping of settings (like 'name: x'), got {kind}")
@@ -87,7 +87,7 @@ def _validate(data: dict[str, Any]) -> Scenario:
         raise from_validation_error(error, Scenario) from None
 
 
-def _read_text(path: Path) -> str:
+def read_scenario_text(path: Path) -> str:
     """The file's text, refusing missing, huge, unreadable or non-UTF-8 files."""
     where = str(path)
     try:
@@ -107,7 +107,7 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(where, f"is not UTF-8 text (byte {error.start})") from None
 
 
-def _yaml_reason(error: yaml.YAMLError) -> str:
+def yaml_reason(error: yaml.YAMLError) -> str:
     """``line 3, column 5: <problem>`` from PyYAML's multi-line message."""
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
@@ -132,7 +132,7 @@ def _parse_override(override: str) -> tuple[str, Any]:
     try:
         value = safe_yaml.load(text)
     except yaml.YAMLError as error:
-        reason = _yaml_reason(error).split(": ", 1)[-1]
+        reason = yaml_reason(error).split(": ", 1)[-1]
         raise ScenarioError(path, f"cannot read value {text!r}: {reason}") from None
     return path, value
 

@@ -30,16 +30,16 @@ import yaml
 from pydantic import ValidationError
 
 from sim import safe_yaml
-from sim.errors import ScenarioError, _show, from_validation_error, unknown_key_reason
+from sim.errors import ScenarioError, from_validation_error, show_value, unknown_key_reason
 from sim.rundir import HASH_CHARS
 from sim.runner import spawn_seeds
 from sim.scenario import SLUG_PATTERN, Scenario
 from sim.scenario_io import (
     MAX_SCENARIO_BYTES,
-    _read_text,
-    _yaml_reason,
     apply_overrides,
     load_scenario,
+    read_scenario_text,
+    yaml_reason,
 )
 from sim.tables import format_value
 
@@ -137,7 +137,7 @@ def load_sweep(source: str | os.PathLike[str]) -> Sweep:
     if isinstance(source, str) and "\n" in source:
         return parse_sweep(source, origin="<text>", folder=Path.cwd(), default_name=None)
     path = Path(source)
-    return parse_sweep(_read_text(path), str(path), path.parent, default_name=path.stem)
+    return parse_sweep(read_scenario_text(path), str(path), path.parent, default_name=path.stem)
 
 
 def parse_sweep(text: str, origin: str, folder: Path, default_name: str | None) -> Sweep:
@@ -147,10 +147,10 @@ def parse_sweep(text: str, origin: str, folder: Path, default_name: str | None) 
     try:
         data = safe_yaml.load(text)
     except yaml.YAMLError as error:
-        raise ScenarioError(origin, _yaml_reason(error)) from None
+        raise ScenarioError(origin, yaml_reason(error)) from None
     if not isinstance(data, dict):
         expected = "a mapping with keys scenario, sweep and seeds"
-        raise ScenarioError(origin, f"must be {expected}, got {_show(data)}")
+        raise ScenarioError(origin, f"must be {expected}, got {show_value(data)}")
     for key in data:
         if key not in SWEEP_KEYS:
             raise ScenarioError(str(key), unknown_key_reason(list(SWEEP_KEYS), str(key)))
@@ -159,7 +159,7 @@ def parse_sweep(text: str, origin: str, folder: Path, default_name: str | None) 
             raise ScenarioError(key, f"is required ({_REQUIRED[key]})")
     description = data.get("description", "")
     if not isinstance(description, str):
-        raise ScenarioError("description", f"must be text, got {_show(description)}")
+        raise ScenarioError("description", f"must be text, got {show_value(description)}")
     base = _with_settings(_base_data(data["scenario"], folder), _mapping(data.get("set"), "set"))
     scenario = Scenario.model_validate(base)
     levers = _levers(_mapping(data.get("sweep"), "sweep"))
@@ -194,7 +194,7 @@ def _name(value: object, default: str | None) -> str:
         raise ScenarioError(
             "name",
             "must be a slug of at most 64 lowercase letters, digits, '-' or '_' "
-            f"(it names the sweep directory), got {_show(value)}",
+            f"(it names the sweep directory), got {show_value(value)}",
         )
     return value
 
@@ -208,7 +208,7 @@ def _base_data(value: object, folder: Path) -> dict[str, Any]:
             raise _within("scenario", from_validation_error(error, Scenario)) from None
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(
-            "scenario", f"must be a file path or a mapping of settings, got {_show(value)}"
+            "scenario", f"must be a file path or a mapping of settings, got {show_value(value)}"
         )
     path = folder / value
     try:
@@ -225,12 +225,12 @@ def _mapping(value: object, key: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise ScenarioError(
-            key, f"must be a mapping from setting paths to {_ITEM[key]}, got {_show(value)}"
+            key, f"must be a mapping from setting paths to {_ITEM[key]}, got {show_value(value)}"
         )
     for path in value:
         if not isinstance(path, str):
             raise ScenarioError(
-                key, f"keys must be setting paths (like traffic.gini_cap), got {_show(path)}"
+                key, f"keys must be setting paths (like traffic.gini_cap), got {show_value(path)}"
             )
         _check_path(f"{key}.{path}", path)
     return value
@@ -271,13 +271,13 @@ def _levers(grid: Mapping[str, Any]) -> tuple[Lever, ...]:
         where = f"sweep.{path}"
         if not isinstance(values, list):
             raise ScenarioError(
-                where, f"must be a list of values (like [0.3, 0.5]), got {_show(values)}"
+                where, f"must be a list of values (like [0.3, 0.5]), got {show_value(values)}"
             )
         if not values:
             raise ScenarioError(where, "must list at least one value")
         for i, value in enumerate(values):
             if value in values[:i]:
-                raise ScenarioError(where, f"must not repeat values, got {_show(value)} twice")
+                raise ScenarioError(where, f"must not repeat values, got {show_value(value)} twice")
         for other in grid:
             if other != path and other.startswith(path + "."):
                 raise ScenarioError(where, f"contains sweep.{other}; sweep each setting once")
@@ -297,12 +297,13 @@ def _seeds(value: object, base_seed: int) -> tuple[int, ...]:
             if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
                 raise ScenarioError(
                     f"seeds[{i}]",
-                    f"must be a whole number between 0 and 2**63-1, got {_show(seed)}",
+                    f"must be a whole number between 0 and 2**63-1, got {show_value(seed)}",
                 )
         seeds = tuple(value)
     else:
         raise ScenarioError(
-            "seeds", f"must be a number of seeds (like 5) or a list of seeds, got {_show(value)}"
+            "seeds",
+            f"must be a number of seeds (like 5) or a list of seeds, got {show_value(value)}",
         )
     repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
     if repeated:

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.errors import ScenarioError
-from sim.rundir import _write_atomic, parquet_bytes, run_directory
+from sim.rundir import parquet_bytes, run_directory, write_atomic
 from sim.sweep import Run, Sweep
 
 __all__ = [
@@ -90,8 +90,8 @@ def prepare(sweep: Sweep, out: Path) -> SweepLayout:
 def write_plan(sweep: Sweep, layout: SweepLayout) -> None:
     """Write ``sweep.yaml`` and ``runs.parquet`` (by the holder of the ledger's lock)."""
     remove_leftovers(layout.root, (layout.sweep_file.name, layout.index_file.name))
-    _write_atomic(layout.sweep_file, sweep.to_yaml().encode("utf-8"))
-    _write_atomic(layout.index_file, parquet_bytes(runs_index(sweep, layout)))
+    write_atomic(layout.sweep_file, sweep.to_yaml().encode("utf-8"))
+    write_atomic(layout.index_file, parquet_bytes(runs_index(sweep, layout)))
 
 
 def remove_leftovers(directory: Path, names: Iterable[str]) -> None:

@@ -28,7 +28,7 @@ import yaml
 
 from sim import safe_yaml
 from sim.errors import ScenarioError
-from sim.rundir import SUMMARY_FILE, _write_atomic, is_complete, parquet_bytes
+from sim.rundir import SUMMARY_FILE, is_complete, parquet_bytes, write_atomic
 from sim.stats import mean_ci
 from sim.sweep_layout import INDEX_COLUMNS, SweepLayout, remove_leftovers
 from sim.sweep_plots import plot_kpi
@@ -130,8 +130,8 @@ def write_report(directory: Path) -> SweepResults:
     (root / "plots").mkdir(exist_ok=True)
     remove_leftovers(root, OUTPUTS)
     remove_leftovers(root / "plots", (f"{kpi}.png" for kpi in results.kpis))
-    _write_atomic(root / "summary.parquet", parquet_bytes(summary_table(results, stats)))
-    _write_atomic(root / "kpis.parquet", parquet_bytes(results.runs))
+    write_atomic(root / "summary.parquet", parquet_bytes(summary_table(results, stats)))
+    write_atomic(root / "kpis.parquet", parquet_bytes(results.runs))
     for kpi in results.kpis:
         of_kpi = stats[stats["kpi"] == kpi]
         png = plot_kpi(
@@ -142,8 +142,8 @@ def write_report(directory: Path) -> SweepResults:
             of_kpi["ci_low"].tolist(),
             of_kpi["ci_high"].tolist(),
         )
-        _write_atomic(root / "plots" / f"{kpi}.png", png)
-    _write_atomic(root / "report.md", _markdown(results, stats).encode("utf-8"))
+        write_atomic(root / "plots" / f"{kpi}.png", png)
+    write_atomic(root / "report.md", _markdown(results, stats).encode("utf-8"))
     return results
 
 
