@@ -21,6 +21,7 @@ MAX_ROUNDS = 16
 MAX_NEWTON = 60
 BISECTIONS = 40
 NEWTON_MARGIN = 1e-9
+ROUNDING_MARGIN = 1e-6
 
 
 def gini_ref(values: Any) -> float:
@@ -260,7 +261,7 @@ def allocate_ref(
                 bad = mid
         return ok
 
-    tau = math.inf if gini_cap is None else gini_cap
+    tau = math.inf if gini_cap is None else gini_cap - ROUNDING_MARGIN
     s = s_floor
     step = 1.0
     gini_after = share_after = 0.0

@@ -77,6 +77,9 @@ const MAX_NEWTON: usize = 60;
 const BISECTIONS: usize = 40;
 /// Newton aims this far below the target so it lands inside, not on, the boundary.
 const NEWTON_MARGIN: f64 = 1e-9;
+/// The first round aims this far below the cap: integer rounding usually moves the Gini by
+/// less, so one round is enough and the tightening rounds are the exception.
+const ROUNDING_MARGIN: f64 = 1e-6;
 
 /// Validate inputs; errors name the argument and the reason.
 pub fn validate(
@@ -571,7 +574,9 @@ pub fn allocate(
         order: std::cell::RefCell::new(Vec::new()),
     };
 
-    let mut tau = policy.gini_cap.unwrap_or(f64::INFINITY);
+    let mut tau = policy
+        .gini_cap
+        .map_or(f64::INFINITY, |cap| cap - ROUNDING_MARGIN);
     let mut s = s_floor;
     let mut step = 1.0f64;
     let mut result = None;
