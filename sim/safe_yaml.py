@@ -71,8 +71,12 @@ StrictLoader.add_implicit_resolver(
 
 
 def load(text: str) -> Any:
-    """Parse one YAML document with :class:`StrictLoader`."""
-    return yaml.load(text, Loader=StrictLoader)
+    """Parse one YAML document with :class:`StrictLoader` (a SafeLoader: no objects)."""
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class _PlainDumper(yaml.SafeDumper):
