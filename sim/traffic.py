@@ -39,9 +39,15 @@ class ViewOutcome:
 
 def follow_page_share(model: EcosystemModel) -> float:
     """Share of all views spent on the follow page: the lever times the share of fans
-    that follow anyone (approximated by followers per fan)."""
-    coverage = min(1.0, float(model.creators.followers.sum()) / len(model.fans))
-    return model.config.traffic.follow_page_weight * coverage
+    who follow anyone.
+
+    Under the scaling rule each simulated creator stands for `scale` real ones, so a real
+    user follows sum(followers) * scale / fans creators on average; with follows spread at
+    random, the share following nobody is exp(-that).
+    """
+    scale = model.config.population.scale
+    follows_per_user = float(model.creators.followers.sum()) * scale / len(model.fans)
+    return model.config.traffic.follow_page_weight * (1.0 - np.exp(-follows_per_user))
 
 
 def head_creators(model: EcosystemModel) -> np.ndarray:
