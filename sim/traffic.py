@@ -3,6 +3,7 @@ control) and how impressions become views, engagement and follows (Rust)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ def follow_page_share(model: EcosystemModel) -> float:
     """
     scale = model.config.population.scale
     follows_per_user = float(model.creators.followers.sum()) * scale / len(model.fans)
-    return model.config.traffic.follow_page_weight * (1.0 - np.exp(-follows_per_user))
+    return model.config.traffic.follow_page_weight * (1.0 - math.exp(-follows_per_user))
 
 
 def head_creators(model: EcosystemModel) -> np.ndarray:
