@@ -15,7 +15,7 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node
 
-__all__ = ["StrictLoader", "YamlRejected", "dump", "load"]
+__all__ = ["StrictLoader", "YamlRejected", "dump", "parse"]
 
 
 class YamlRejected(yaml.MarkedYAMLError):
@@ -70,7 +70,7 @@ StrictLoader.add_implicit_resolver(
 )
 
 
-def load(text: str) -> Any:
+def parse(text: str) -> Any:
     """Parse one YAML document with :class:`StrictLoader` (a SafeLoader: no objects)."""
     loader = StrictLoader(text)
     try:

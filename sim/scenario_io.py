@@ -50,7 +50,7 @@ def parse_scenario(text: str, overrides: Sequence[str] = (), origin: str = "<tex
     if len(text.encode("utf-8", errors="replace")) > MAX_SCENARIO_BYTES:
         raise ScenarioError(origin, f"is larger than {MAX_SCENARIO_BYTES} bytes (1 MiB)")
     try:
-        data = safe_yaml.load(text)
+        data = safe_yaml.parse(text)
     except yaml.YAMLError as error:
         raise ScenarioError(origin, yaml_reason(error)) from None
     if not isinstance(data, dict):
@@ -130,7 +130,7 @@ def _parse_override(override: str) -> tuple[str, Any]:
         raise ScenarioError(path, "is not a dotted setting path (like traffic.gini_cap)")
     _check_path(path)
     try:
-        value = safe_yaml.load(text)
+        value = safe_yaml.parse(text)
     except yaml.YAMLError as error:
         reason = yaml_reason(error).split(": ", 1)[-1]
         raise ScenarioError(path, f"cannot read value {text!r}: {reason}") from None

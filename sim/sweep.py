@@ -145,7 +145,7 @@ def parse_sweep(text: str, origin: str, folder: Path, default_name: str | None) 
     if len(text.encode("utf-8", errors="replace")) > MAX_SCENARIO_BYTES:
         raise ScenarioError(origin, f"is larger than {MAX_SCENARIO_BYTES} bytes (1 MiB)")
     try:
-        data = safe_yaml.load(text)
+        data = safe_yaml.parse(text)
     except yaml.YAMLError as error:
         raise ScenarioError(origin, yaml_reason(error)) from None
     if not isinstance(data, dict):

@@ -186,7 +186,7 @@ def _number(value: float) -> str:
 def _title(layout: SweepLayout) -> tuple[str, str]:
     """The sweep's name and description, from its sweep.yaml (the directory name if lost)."""
     try:
-        data = safe_yaml.load(layout.sweep_file.read_text(encoding="utf-8"))
+        data = safe_yaml.parse(layout.sweep_file.read_text(encoding="utf-8"))
         return str(data["name"]), str(data.get("description", ""))
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return layout.root.name, ""

@@ -127,7 +127,7 @@ def test_bad_sweep_file_exits_2_naming_the_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, field: str, words: str
 ) -> None:
     data = {"scenario": str(BASELINE), "sweep": {"traffic.gini_cap": [0.3]}, "seeds": 2}
-    data.update(safe_yaml.load(text))
+    data.update(safe_yaml.parse(text))
     path = tmp_path / "bad.yaml"
     path.write_text(safe_yaml.dump(data), encoding="utf-8")
     code = main(["sweep", str(path), "--out", str(tmp_path / "out")])
