@@ -5,7 +5,6 @@ Read-only and non-contiguous arrays are valid input and give the same result as 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,24 +12,9 @@ import numpy.typing as npt
 import pytest
 
 from sim.platform import Allocation, FairnessPolicy, allocate_exposure
+from tests.helpers import expect_error, is_panic
 
 I64 = npt.NDArray[np.int64]
-
-
-def _is_panic(exc: BaseException) -> bool:
-    return any(cls.__name__ == "PanicException" for cls in type(exc).__mro__)
-
-
-def expect_error(call: Callable[[], object], argname: str) -> BaseException:
-    """``call`` must raise ValueError or TypeError naming ``argname``, never a panic."""
-    try:
-        call()
-    except BaseException as exc:  # PanicException derives from BaseException
-        assert not _is_panic(exc), f"Rust panic leaked to Python: {exc!r}"
-        assert isinstance(exc, ValueError | TypeError), f"wrong exception type: {exc!r}"
-        assert argname in str(exc), f"message does not name {argname!r}: {exc}"
-        return exc
-    pytest.fail(f"no error raised (expected one naming {argname!r})")
 
 
 def valid_args() -> dict[str, Any]:
@@ -123,7 +107,7 @@ def test_demand_sum_past_int64_is_rejected_or_exact() -> None:
     try:
         out = call_with(demand=demand, budget=budget)
     except BaseException as exc:  # PanicException derives from BaseException
-        assert not _is_panic(exc), f"Rust panic leaked to Python: {exc!r}"
+        assert not is_panic(exc), f"Rust panic leaked to Python: {exc!r}"
         assert isinstance(exc, ValueError | TypeError), f"wrong exception type: {exc!r}"
         assert "demand" in str(exc)
         return

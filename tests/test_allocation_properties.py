@@ -20,6 +20,7 @@ from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
 from sim.platform import Allocation, FairnessPolicy, allocate_exposure
+from tests.helpers import exact_gini_int
 from tests.reference import allocate_ref
 
 I64 = npt.NDArray[np.int64]
@@ -106,16 +107,6 @@ def make_case(
 # ------------------------------------------------------------------------- oracles
 
 
-def exact_gini(values: list[int]) -> Fraction:
-    s = sorted(values)
-    n = len(s)
-    total = sum(s)
-    if n == 0 or total == 0:
-        return Fraction(0)
-    t = sum(i * v for i, v in enumerate(s, start=1))
-    return Fraction(2 * t - (n + 1) * total, n * total)
-
-
 def per_creator(case: Case, values: I64) -> list[int]:
     """Exact per-creator sums (Python ints, no float weights)."""
     out = [0] * case.n_creators
@@ -134,7 +125,7 @@ def active(case: Case) -> list[bool]:
 def creator_gini(case: Case, impressions: I64) -> Fraction:
     """Gini of per-creator impressions over the creators with at least one work."""
     totals = per_creator(case, impressions)
-    return exact_gini([t for t, a in zip(totals, active(case), strict=True) if a])
+    return exact_gini_int([t for t, a in zip(totals, active(case), strict=True) if a])
 
 
 def ordinary_share(case: Case, impressions: I64) -> Fraction:

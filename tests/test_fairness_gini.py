@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.fairness import gini, lorenz, top_share
+from tests.helpers import exact_gini_int, expect_error
 from tests.reference import gini_ref
 
 I64 = npt.NDArray[np.int64]
@@ -41,17 +42,6 @@ def exact_gini(values: Sequence[int] | Sequence[float]) -> Fraction:
         return Fraction(0)
     t = sum((i * v for i, v in enumerate(s, start=1)), Fraction(0))
     return (2 * t - (n + 1) * total) / (n * total)
-
-
-def exact_gini_int(values: Sequence[int]) -> Fraction:
-    """The same for ints, with plain Python ints (fast enough for 10^5-10^6 values)."""
-    s = sorted(values)
-    n = len(s)
-    total = sum(s)
-    if n == 0 or total == 0:
-        return Fraction(0)
-    t = sum(i * v for i, v in enumerate(s, start=1))
-    return Fraction(2 * t - (n + 1) * total, n * total)
 
 
 def pairwise_gini(values: Sequence[int]) -> Fraction:
@@ -264,22 +254,6 @@ def test_gini_read_only_and_strided_input(dtype: type[np.generic]) -> None:
 
 
 # ------------------------------------------------------------------------- bad input
-
-
-def _is_panic(exc: BaseException) -> bool:
-    return any(cls.__name__ == "PanicException" for cls in type(exc).__mro__)
-
-
-def expect_error(call: Callable[[], object], argname: str) -> BaseException:
-    """``call`` must raise ValueError or TypeError naming ``argname``, never a panic."""
-    try:
-        call()
-    except BaseException as exc:  # PanicException derives from BaseException
-        assert not _is_panic(exc), f"Rust panic leaked to Python: {exc!r}"
-        assert isinstance(exc, ValueError | TypeError), f"wrong exception type: {exc!r}"
-        assert argname in str(exc), f"message does not name {argname!r}: {exc}"
-        return exc
-    pytest.fail(f"no error raised (expected one naming {argname!r})")
 
 
 @pytest.mark.parametrize(
