@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.commerce import VALUE_ELASTICITY
+from sim.commerce import OWN_GOODS_INCOME, VALUE_ELASTICITY
 
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
@@ -47,7 +47,7 @@ def choose_goods(model: EcosystemModel, rng: np.random.Generator) -> None:
     # Expected orders per view: value for money and quality (as in `commerce.buy`).
     appeal = (reference / price) ** VALUE_ELASTICITY * merchants.quality[candidates]
     earnings = price * np.where(
-        creators.own_goods[who, None], 0.35, merchants.commission[candidates]
+        creators.own_goods[who, None], OWN_GOODS_INCOME, merchants.commission[candidates]
     )
     best = np.argmax(earnings * appeal, axis=1)
     creators.merchant[who] = candidates[np.arange(who.size), best]
