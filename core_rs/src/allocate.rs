@@ -20,9 +20,10 @@
 
 use rayon::prelude::*;
 
+use crate::blocks::Blocks;
 use crate::gini::{gini_u64, CHUNK};
-use crate::rounding::{apportion_float, apportion_integer, cumulative_floor};
-use crate::sort::{argsort_u64, float_key};
+use crate::rounding::{apportion_by_chunks, apportion_float, floor_mul_div};
+use crate::sort::float_key;
 
 /// How fairness reshapes the boost layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,74 +155,39 @@ struct CreatorRow {
     new_demand: i64,
 }
 
-impl CreatorRow {
-    fn add(&mut self, other: &CreatorRow) {
-        self.works += other.works;
-        self.base += other.base;
-        self.boost += other.boost;
-        self.climb_demand += other.climb_demand;
-        self.new_demand += other.new_demand;
-    }
-}
-
-/// Contiguous ranges of works summed in parallel; integer sums do not depend on them.
-fn work_parts(n_works: usize) -> Vec<std::ops::Range<usize>> {
-    let parts = if n_works < 1 << 20 {
-        1
-    } else {
-        rayon::current_num_threads().clamp(1, 4)
-    };
-    let step = n_works.div_ceil(parts).max(1);
-    (0..parts)
-        .map(|p| (p * step).min(n_works)..((p + 1) * step).min(n_works))
-        .collect()
-}
-
+/// Per-creator sums of one round, and the works grouped by creator block for the split.
 struct CreatorSums {
     rows: Vec<CreatorRow>,
-    parts: Vec<std::ops::Range<usize>>,
-    by_part: Vec<Vec<CreatorRow>>,
+    blocks: Blocks,
 }
 
+/// Sum works per creator. `plain` is each work's plain impressions: a new work's are its
+/// base part (its demand, or its share in a shortage), a climbing work's its boost.
 fn creator_sums(
     work_creator: &[i64],
     demand: &[i64],
     is_new: &[bool],
-    impressions: &[i64],
-    base: impl Fn(usize) -> i64 + Sync,
+    plain: &[i64],
     n_creators: usize,
 ) -> CreatorSums {
-    let parts = work_parts(work_creator.len());
-    let by_part: Vec<Vec<CreatorRow>> = parts
-        .par_iter()
-        .map(|range| {
-            let mut rows = vec![CreatorRow::default(); n_creators];
-            for i in range.clone() {
-                let row = &mut rows[work_creator[i] as usize];
-                let b = base(i);
+    let blocks = Blocks::new(work_creator, demand, is_new, plain, n_creators);
+    let mut rows = vec![CreatorRow::default(); n_creators];
+    rows.par_chunks_mut(blocks.width())
+        .enumerate()
+        .for_each(|(b, rows)| {
+            for r in blocks.block(b) {
+                let row = &mut rows[r.local as usize];
                 row.works += 1;
-                row.base += b;
-                row.boost += impressions[i] - b;
-                if is_new[i] {
-                    row.new_demand += demand[i];
+                if r.is_new {
+                    row.base += r.value;
+                    row.new_demand += r.demand;
                 } else {
-                    row.climb_demand += demand[i];
+                    row.boost += r.value;
+                    row.climb_demand += r.demand;
                 }
             }
-            rows
-        })
-        .collect();
-    let mut rows = by_part[0].clone();
-    for part in &by_part[1..] {
-        rows.par_iter_mut()
-            .zip(part.par_iter())
-            .for_each(|(a, b)| a.add(b));
-    }
-    CreatorSums {
-        rows,
-        parts,
-        by_part,
-    }
+        });
+    CreatorSums { rows, blocks }
 }
 
 /// Gini and ordinary share of per-creator totals over the active creators.
@@ -242,38 +208,25 @@ fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
     (gini_u64(&as_u64), share)
 }
 
-/// Gini of `base + boost` (floats) and its slope along `direction`, both over the order of
-/// the totals (ties by index). `order` is the previous order: successive calls move the
-/// totals only a little, so an adaptive sort from it costs far less than a fresh sort.
+/// Gini of the totals `total_at(k)` and its slope along `direction`, both over the order
+/// of the totals (ties by index): Σ (2i − n − 1)·t_(i) / denom, summed in that order.
 fn gini_and_slope(
-    base: &[f64],
-    boost: &[f64],
+    n: usize,
+    total_at: impl Fn(usize) -> f64 + Sync,
     direction: &[f64],
     denom: f64,
-    order: &mut Vec<u32>,
 ) -> (f64, f64) {
-    let n = base.len();
-    let totals: Vec<f64> = base
-        .par_iter()
-        .zip(boost.par_iter())
-        .map(|(a, b)| a + b)
+    // (key, index) pairs are distinct, so any sort gives the order a stable sort gives.
+    let mut pairs: Vec<(u64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|k| (float_key(total_at(k)), k as u32))
         .collect();
-    if order.len() != n {
-        let keys: Vec<u64> = totals.par_iter().map(|&t| float_key(t)).collect();
-        *order = argsort_u64(&keys);
-    } else {
-        let mut pairs: Vec<(u64, u32)> = order
-            .iter()
-            .map(|&k| (float_key(totals[k as usize]), k))
-            .collect();
-        pairs.sort();
-        order.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.1);
-    }
+    pairs.par_sort_unstable();
     let mut level = 0.0f64;
     let mut slope = 0.0f64;
-    for (i, &k) in order.iter().enumerate() {
+    for (i, &(key, k)) in pairs.iter().enumerate() {
         let coef = (2 * i as i64 + 1 - n as i64) as f64;
-        level += coef * totals[k as usize];
+        level += coef * f64::from_bits(key);
         slope += coef * direction[k as usize];
     }
     (level / denom, slope / denom)
@@ -286,7 +239,6 @@ struct Search<'a> {
     target: &'a [f64],
     direction: Vec<f64>,
     denom: f64,
-    order: std::cell::RefCell<Vec<u32>>,
 }
 
 impl Search<'_> {
@@ -299,12 +251,12 @@ impl Search<'_> {
     }
 
     fn eval(&self, s: f64) -> (f64, f64) {
+        let blended = |k: usize| (1.0 - s) * self.plain[k] + s * self.target[k];
         gini_and_slope(
-            self.base,
-            &self.blended(s),
+            self.base.len(),
+            |k| self.base[k] + blended(k),
             &self.direction,
             self.denom,
-            &mut self.order.borrow_mut(),
         )
     }
 
@@ -378,16 +330,9 @@ fn clipped(boost: &[f64], ordinary: &[bool], level: f64) -> Vec<f64> {
 /// Largest clip level with Gini <= tau (bisection); level 0 when none meets it.
 fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f64) -> (f64, bool) {
     let zeros = vec![0.0; base.len()];
-    let mut order = Vec::new();
-    let mut gini_at = |level: f64| {
-        gini_and_slope(
-            base,
-            &clipped(boost, ordinary, level),
-            &zeros,
-            denom,
-            &mut order,
-        )
-        .0
+    let gini_at = |level: f64| {
+        let boost = clipped(boost, ordinary, level);
+        gini_and_slope(base.len(), |k| base[k] + boost[k], &zeros, denom).0
     };
     let top = boost.iter().copied().fold(0.0f64, f64::max);
     if gini_at(top) <= tau {
@@ -419,7 +364,8 @@ pub fn allocate(
 ) -> Allocation {
     let n_works = work_creator.len();
     let n_creators = creator_ordinary.len();
-    let (new_total, climb_total) = demand
+    // New and climbing demand per fixed chunk: totals, and the offsets of the apportioning.
+    let chunk_demand: Vec<(i128, i128)> = demand
         .par_chunks(CHUNK)
         .zip(is_new.par_chunks(CHUNK))
         .map(|(d, n)| {
@@ -433,56 +379,44 @@ pub fn allocate(
             }
             (fresh, climbing)
         })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        .collect();
+    let new_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.0).collect();
+    let climb_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.1).collect();
+    let new_total: i128 = new_by_chunk.iter().sum();
+    let climb_total: i128 = climb_by_chunk.iter().sum();
     let budget_i = budget as i128;
     let shortage = budget_i <= new_total;
 
     // Plain allocation: base layer, then the boost layer in proportion to demand.
     let mut impressions = if shortage {
-        apportion_integer(n_works, budget_i, |i| is_new[i], |i| demand[i])
+        let new_demand = |i: usize| if is_new[i] { demand[i] } else { 0 };
+        apportion_by_chunks(
+            n_works,
+            budget_i,
+            &new_by_chunk,
+            |i| is_new[i],
+            new_demand,
+            |_| 0,
+        )
     } else {
-        let rest = budget_i - new_total;
-        if rest >= climb_total {
-            let mut all = vec![0i64; n_works];
-            all.par_chunks_mut(CHUNK)
-                .zip(demand.par_chunks(CHUNK))
-                .for_each(|(a, d)| a.copy_from_slice(d));
-            all
-        } else {
-            let mut boost = apportion_integer(n_works, rest, |i| !is_new[i], |i| demand[i]);
-            boost
-                .par_chunks_mut(CHUNK)
-                .enumerate()
-                .for_each(|(c, out)| {
-                    for (j, x) in out.iter_mut().enumerate() {
-                        let i = c * CHUNK + j;
-                        if is_new[i] {
-                            *x = demand[i];
-                        }
-                    }
-                });
-            boost
-        }
+        // Every new work gets its demand; the rest R is shared over climbing works (all of
+        // their demand when R covers it: the apportioning then hands out exactly that).
+        let rest = (budget_i - new_total).min(climb_total);
+        apportion_by_chunks(
+            n_works,
+            rest,
+            &climb_by_chunk,
+            |i| !is_new[i],
+            |i| demand[i],
+            |i| demand[i],
+        )
     };
     let pool: i64 = if shortage {
         0
     } else {
         (budget_i - new_total).min(climb_total) as i64
     };
-    // A work's base part: everything it got in a shortage, else a new work's demand.
-    let sums = {
-        let imp = &impressions;
-        let base_of = |i: usize| {
-            if shortage {
-                imp[i]
-            } else if is_new[i] {
-                demand[i]
-            } else {
-                0
-            }
-        };
-        creator_sums(work_creator, demand, is_new, imp, base_of, n_creators)
-    };
+    let mut sums = creator_sums(work_creator, demand, is_new, &impressions, n_creators);
     let active: Vec<usize> = (0..n_creators)
         .filter(|&c| sums.rows[c].works > 0)
         .collect();
@@ -571,7 +505,6 @@ pub fn allocate(
         target: &target,
         direction: target.iter().zip(&plain_f).map(|(z, b)| z - b).collect(),
         denom: n as f64 * total_f,
-        order: std::cell::RefCell::new(Vec::new()),
     };
 
     let mut tau = policy
@@ -656,14 +589,7 @@ pub fn allocate(
         tau -= step * (gini_after - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
     }
     let (gini_after, share_after, creator_boost) = result.expect("at least one round runs");
-    split_over_works(
-        work_creator,
-        demand,
-        is_new,
-        &sums,
-        &creator_boost,
-        &mut impressions,
-    );
+    split_over_works(work_creator, &mut sums, &creator_boost, &mut impressions);
     Allocation {
         impressions,
         gini_before,
@@ -674,12 +600,14 @@ pub fn allocate(
     }
 }
 
-/// What splitting needs per creator, in one cache line's worth: its boost, the total
-/// weight of its eligible works, the weight already used, and which works are eligible.
+/// What splitting needs per creator: its boost, the total weight of its eligible works,
+/// the weight already used, and which works are eligible.
 #[derive(Clone, Copy, Default)]
 struct SplitRow {
     boost: i64,
     total: i64,
+    /// 1 / total, for [`floor_mul_div`].
+    inv: f64,
     running: i64,
     /// floor(boost * running / total): the part handed out so far.
     handed: i64,
@@ -690,94 +618,72 @@ const SPLIT_CLIMBING: u8 = 0;
 const SPLIT_NEW: u8 = 1;
 const SPLIT_EVEN: u8 = 2;
 
+impl SplitRow {
+    fn new(row: &CreatorRow, boost: i64) -> SplitRow {
+        let (mode, total) = if row.climb_demand > 0 {
+            (SPLIT_CLIMBING, row.climb_demand)
+        } else if row.new_demand > 0 {
+            (SPLIT_NEW, row.new_demand)
+        } else {
+            (SPLIT_EVEN, row.works)
+        };
+        SplitRow {
+            boost,
+            total,
+            inv: 1.0 / total as f64,
+            running: 0,
+            handed: 0,
+            mode,
+        }
+    }
+
+    /// The next work's share of the boost, given its weight.
+    #[inline]
+    fn take(&mut self, weight: i64) -> i64 {
+        self.running += weight;
+        // handed <= boost, so the quotient fits.
+        let handed = floor_mul_div(self.boost, self.running, self.total, self.inv) as i64;
+        let part = handed - self.handed;
+        self.handed = handed;
+        part
+    }
+}
+
 /// Split each creator's boost over its works by cumulative rounding in work order (see
 /// [`SplitRow`]): climbing works by demand, else new works by demand, else every work
-/// evenly; a new work keeps its demand as base. Parallel over the
-/// same ranges as the sums, each starting from the weight the earlier ranges used.
+/// evenly; a new work keeps its demand as base. Block by block in parallel; within a block
+/// the works come in work order, so the result is that of one scan in work order.
 fn split_over_works(
     work_creator: &[i64],
-    demand: &[i64],
-    is_new: &[bool],
-    sums: &CreatorSums,
+    sums: &mut CreatorSums,
     creator_boost: &[i64],
     impressions: &mut [i64],
 ) {
-    let mut table: Vec<SplitRow> = vec![SplitRow::default(); creator_boost.len()];
-    table
-        .par_iter_mut()
-        .zip(sums.rows.par_iter())
-        .zip(creator_boost.par_iter())
-        .for_each(|((t, row), &boost)| {
-            let (mode, total) = if row.climb_demand > 0 {
-                (SPLIT_CLIMBING, row.climb_demand)
-            } else if row.new_demand > 0 {
-                (SPLIT_NEW, row.new_demand)
-            } else {
-                (SPLIT_EVEN, row.works)
-            };
-            *t = SplitRow {
-                boost,
-                total,
-                running: 0,
-                handed: 0,
-                mode,
-            };
-        });
-    let mut tables = Vec::with_capacity(sums.parts.len());
-    for p in 0..sums.parts.len() {
-        tables.push(table.clone());
-        if p + 1 < sums.parts.len() {
-            let part = &sums.by_part[p];
-            table
-                .par_iter_mut()
-                .zip(part.par_iter())
-                .for_each(|(t, r)| {
-                    t.running += match t.mode {
-                        SPLIT_CLIMBING => r.climb_demand,
-                        SPLIT_NEW => r.new_demand,
-                        _ => r.works,
-                    };
-                    if t.total > 0 {
-                        t.handed =
-                            cumulative_floor(t.boost as i128, t.running as i128, t.total as i128)
-                                as i64;
-                    }
-                });
-        }
-    }
-    let mut slices: Vec<&mut [i64]> = Vec::new();
-    let mut rest = impressions;
-    for range in &sums.parts {
-        let (head, tail) = rest.split_at_mut(range.len());
-        slices.push(head);
-        rest = tail;
-    }
-    slices
+    let width = sums.blocks.width();
+    let rows = &sums.rows;
+    sums.blocks
+        .blocks_mut()
         .into_par_iter()
-        .zip(tables.into_par_iter())
-        .zip(sums.parts.par_iter())
-        .for_each(|((out, mut table), range)| {
-            for (slot, i) in out.iter_mut().zip(range.clone()) {
-                let t = &mut table[work_creator[i] as usize];
+        .enumerate()
+        .for_each(|(b, slices)| {
+            let first = b * width;
+            let last = (first + width).min(rows.len());
+            let mut table: Vec<SplitRow> = rows[first..last]
+                .iter()
+                .zip(&creator_boost[first..last])
+                .map(|(row, &boost)| SplitRow::new(row, boost))
+                .collect();
+            for r in slices.into_iter().flatten() {
+                let t = &mut table[r.local as usize];
                 let weight = match t.mode {
-                    SPLIT_CLIMBING if !is_new[i] => demand[i],
-                    SPLIT_NEW if is_new[i] => demand[i],
+                    SPLIT_CLIMBING if !r.is_new => r.demand,
+                    SPLIT_NEW if r.is_new => r.demand,
                     SPLIT_EVEN => 1,
                     _ => 0,
                 };
-                let base = if is_new[i] { demand[i] } else { 0 };
-                let extra = if weight > 0 {
-                    t.running += weight;
-                    let handed =
-                        cumulative_floor(t.boost as i128, t.running as i128, t.total as i128)
-                            as i64;
-                    let part = handed - t.handed;
-                    t.handed = handed;
-                    part
-                } else {
-                    0
-                };
-                *slot = base + extra;
+                let base = if r.is_new { r.demand } else { 0 };
+                r.value = base + if weight > 0 { t.take(weight) } else { 0 };
             }
         });
+    sums.blocks.scatter_values(work_creator, impressions);
 }

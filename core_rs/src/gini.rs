@@ -59,18 +59,21 @@ pub fn gini_sorted_u64(sorted: &[u64]) -> f64 {
 
 fn gini_by_histogram(values: &[u64], max: usize) -> f64 {
     // One histogram per thread-sized part: integer counts do not depend on the split.
+    // Allocated here, not in the workers: glibc serves large blocks on worker threads by
+    // fresh mmaps, and faulting them in costs more than counting.
     let parts = rayon::current_num_threads().clamp(1, 8);
     let step = values.len().div_ceil(parts).max(1);
-    let partial: Vec<Vec<u64>> = values
-        .par_chunks(step)
-        .map(|chunk| {
-            let mut h = vec![0u64; max + 1];
+    let mut partial: Vec<Vec<u64>> = (0..values.len().div_ceil(step))
+        .map(|_| vec![0u64; max + 1])
+        .collect();
+    partial
+        .par_iter_mut()
+        .zip(values.par_chunks(step))
+        .for_each(|(h, chunk)| {
             for &v in chunk {
                 h[v as usize] += 1;
             }
-            h
-        })
-        .collect();
+        });
     let mut before: u128 = 0; // entries with a smaller value
     let mut weighted: u128 = 0;
     let mut total: u128 = 0;

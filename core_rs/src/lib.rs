@@ -5,6 +5,7 @@
 //! `python` feature adds the thin PyO3 layer in [`py`] that converts and validates arrays.
 
 pub mod allocate;
+pub mod blocks;
 pub mod gini;
 pub mod market;
 pub mod rng;

@@ -26,6 +26,59 @@ pub fn cumulative_floor(amount: i128, prefix: i128, total: i128) -> i128 {
     amount * prefix / total
 }
 
+/// floor(a * b / d) exactly, for a, b >= 0 and d > 0, given `inv` = 1/d as a float.
+///
+/// Below 2^48 the float quotient is within half a unit of a * b / d, so its truncation is
+/// off by at most one, which one branch-free integer step corrects. A 64- or 128-bit
+/// hardware division costs several times more, and the kernels divide once per work.
+/// Every conversion is a signed 64-bit one (128-bit ones are library calls).
+#[inline]
+pub fn floor_mul_div(a: i64, b: i64, d: i64, inv: f64) -> i128 {
+    let product = a as i128 * b as i128;
+    let estimate = a as f64 * b as f64 * inv;
+    if estimate >= (1u64 << 48) as f64 {
+        return product / d as i128;
+    }
+    let q = estimate as i64;
+    let r = product - q as i128 * d as i128;
+    (q + (r >= d as i128) as i64 - (r < 0) as i64) as i128
+}
+
+/// [`cumulative_floor`] for a fixed amount and total, evaluated at many prefixes.
+#[derive(Clone, Copy, Debug)]
+pub struct FloorByTotal {
+    amount: i128,
+    total: i128,
+    inv: f64,
+}
+
+impl FloorByTotal {
+    /// `total` must be positive.
+    pub fn new(amount: i128, total: i128) -> Self {
+        Self {
+            amount,
+            total,
+            inv: 1.0 / total as f64,
+        }
+    }
+
+    /// floor(amount * prefix / total), exactly.
+    #[inline]
+    pub fn at(&self, prefix: i128) -> i128 {
+        const MAX: i128 = i64::MAX as i128;
+        if self.amount <= MAX && prefix <= MAX && self.total <= MAX {
+            floor_mul_div(
+                self.amount as i64,
+                prefix as i64,
+                self.total as i64,
+                self.inv,
+            )
+        } else {
+            self.amount * prefix / self.total
+        }
+    }
+}
+
 /// Share `amount` over the entries where `eligible(i)` holds, in proportion to `weight(i)`.
 /// Returns one part per entry (0 where not eligible). `amount` must not exceed the total
 /// weight when used for proportional shortage, but any non-negative amount is exact.
@@ -34,10 +87,6 @@ where
     E: Fn(usize) -> bool + Sync,
     W: Fn(usize) -> i64 + Sync,
 {
-    let mut parts = vec![0i64; n];
-    if n == 0 || amount <= 0 {
-        return parts;
-    }
     let chunk_totals: Vec<i128> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -47,30 +96,52 @@ where
                 .sum()
         })
         .collect();
-    let total: i128 = chunk_totals.iter().sum();
-    if total == 0 {
-        return parts;
-    }
+    apportion_by_chunks(n, amount, &chunk_totals, eligible, weight, |_| 0)
+}
+
+/// [`apportion_integer`] given the eligible weight of each `CHUNK` of entries (so a pass
+/// that already summed them need not sum again); entries not eligible get `otherwise(i)`.
+pub fn apportion_by_chunks<E, W, O>(
+    n: usize,
+    amount: i128,
+    chunk_totals: &[i128],
+    eligible: E,
+    weight: W,
+    otherwise: O,
+) -> Vec<i64>
+where
+    E: Fn(usize) -> bool + Sync,
+    W: Fn(usize) -> i64 + Sync,
+    O: Fn(usize) -> i64 + Sync,
+{
     let mut offsets = Vec::with_capacity(chunk_totals.len());
     let mut running = 0i128;
-    for t in &chunk_totals {
+    for t in chunk_totals {
         offsets.push(running);
         running += t;
     }
+    let total = running;
+    let floor = (amount > 0 && total > 0).then(|| FloorByTotal::new(amount, total));
+    let mut parts = vec![0i64; n];
     parts
         .par_chunks_mut(CHUNK)
         .enumerate()
         .for_each(|(c, out)| {
             let mut before = offsets[c];
-            let mut floor_before = cumulative_floor(amount, before, total);
+            let mut floor_before = floor.map_or(0, |f| f.at(before));
             for (j, slot) in out.iter_mut().enumerate() {
                 let i = c * CHUNK + j;
-                if eligible(i) {
+                *slot = if !eligible(i) {
+                    otherwise(i)
+                } else if let Some(f) = floor {
                     before += weight(i) as i128;
-                    let floor_now = cumulative_floor(amount, before, total);
-                    *slot = (floor_now - floor_before) as i64;
+                    let floor_now = f.at(before);
+                    let part = (floor_now - floor_before) as i64;
                     floor_before = floor_now;
-                }
+                    part
+                } else {
+                    0
+                };
             }
         });
     parts
@@ -144,7 +215,76 @@ mod tests {
         for i in 1..20_000i128 {
             let (a, s, w) = (i * 7919 % 100_003, i * 104_729 % 1_000_003, i % 997 + 1);
             assert_eq!(cumulative_floor(a, s, w), a * s / w);
+            assert_eq!(FloorByTotal::new(a, w).at(s), a * s / w);
         }
+        for (a, s, w) in cases {
+            assert_eq!(FloorByTotal::new(a, w).at(s), a * s / w, "{a} {s} {w}");
+        }
+    }
+
+    #[test]
+    fn float_estimated_division_is_exact() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ((x >> (x % 64)) >> 1) as i64
+        };
+        for _ in 0..300_000 {
+            let (a, b, d) = (next(), next(), next().max(1));
+            let want = a as i128 * b as i128 / d as i128;
+            assert_eq!(
+                floor_mul_div(a, b, d, 1.0 / d as f64),
+                want,
+                "{a} * {b} / {d}"
+            );
+        }
+        let max = i64::MAX;
+        for (a, b, d) in [
+            (max, 1, 1),
+            (max, max, max),
+            (max, 3, 7),
+            (1 << 48, 1, 1),
+            ((1 << 48) - 1, 1, 1),
+            ((1 << 48) + 1, 1, 1),
+            (0, 7, 7),
+            (6, 7, 42),
+            (6, 7, 43),
+        ] {
+            let want = a as i128 * b as i128 / d as i128;
+            assert_eq!(
+                floor_mul_div(a, b, d, 1.0 / d as f64),
+                want,
+                "{a} * {b} / {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn chunked_apportion_fills_the_others() {
+        let n = 3 * CHUNK + 17;
+        let w: Vec<i64> = (0..n).map(|i| (i % 23) as i64 * 1_000_003).collect();
+        let eligible = |i: usize| !i.is_multiple_of(4);
+        let plain = apportion_integer(n, 987_654_321, eligible, |i| w[i]);
+        let totals: Vec<i128> = (0..n.div_ceil(CHUNK))
+            .map(|c| {
+                (c * CHUNK..((c + 1) * CHUNK).min(n))
+                    .filter(|&i| eligible(i))
+                    .map(|i| w[i] as i128)
+                    .sum()
+            })
+            .collect();
+        let filled =
+            apportion_by_chunks(n, 987_654_321, &totals, eligible, |i| w[i], |i| -(i as i64));
+        for i in 0..n {
+            assert_eq!(filled[i], if eligible(i) { plain[i] } else { -(i as i64) });
+        }
+        let nothing = apportion_by_chunks(n, 0, &totals, eligible, |i| w[i], |_| 7);
+        assert!(nothing
+            .iter()
+            .enumerate()
+            .all(|(i, &p)| p == if eligible(i) { 0 } else { 7 }));
     }
 
     #[test]
