@@ -417,14 +417,20 @@ pub fn allocate(
         (budget_i - new_total).min(climb_total) as i64
     };
     let mut sums = creator_sums(work_creator, demand, is_new, &impressions, n_creators);
-    let active: Vec<usize> = (0..n_creators)
-        .filter(|&c| sums.rows[c].works > 0)
-        .collect();
-    let ordinary: Vec<bool> = active.iter().map(|&c| creator_ordinary[c]).collect();
-    let plain_totals: Vec<i64> = active
-        .iter()
-        .map(|&c| sums.rows[c].base + sums.rows[c].boost)
-        .collect();
+    // The active creators' sums as columns, read once from the rows.
+    let mut active: Vec<usize> = Vec::new();
+    let mut ordinary: Vec<bool> = Vec::new();
+    let mut base_of: Vec<i64> = Vec::new();
+    let mut boost_of: Vec<i64> = Vec::new();
+    for (c, row) in sums.rows.iter().enumerate() {
+        if row.works > 0 {
+            active.push(c);
+            ordinary.push(creator_ordinary[c]);
+            base_of.push(row.base);
+            boost_of.push(row.boost);
+        }
+    }
+    let plain_totals: Vec<i64> = base_of.iter().zip(&boost_of).map(|(a, b)| a + b).collect();
     let (gini_before, share_before) = diagnostics(&plain_totals, &ordinary);
     let total: i64 = plain_totals.iter().sum();
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
@@ -444,22 +450,20 @@ pub fn allocate(
 
     // Fairness over the active creators.
     let n = active.len();
-    let base_f: Vec<f64> = active.iter().map(|&c| sums.rows[c].base as f64).collect();
-    let plain_f: Vec<f64> = active.iter().map(|&c| sums.rows[c].boost as f64).collect();
+    let base_f: Vec<f64> = base_of.iter().map(|&b| b as f64).collect();
+    let plain_f: Vec<f64> = boost_of.iter().map(|&b| b as f64).collect();
     let n_ord = ordinary.iter().filter(|&&o| o).count();
     let n_head = n - n_ord;
-    let boost_ord: i64 = active
-        .iter()
-        .zip(&ordinary)
-        .filter(|(_, &o)| o)
-        .map(|(&c, _)| sums.rows[c].boost)
-        .sum();
-    let base_ord: i64 = active
-        .iter()
-        .zip(&ordinary)
-        .filter(|(_, &o)| o)
-        .map(|(&c, _)| sums.rows[c].base)
-        .sum();
+    let ordinary_sum = |column: &[i64]| -> i64 {
+        column
+            .iter()
+            .zip(&ordinary)
+            .filter(|(_, &o)| o)
+            .map(|(&v, _)| v)
+            .sum()
+    };
+    let boost_ord = ordinary_sum(&boost_of);
+    let base_ord = ordinary_sum(&base_of);
     let pool_f = pool as f64;
     let total_f = total as f64;
     let mean = pool_f / n as f64;
@@ -563,23 +567,24 @@ pub fn allocate(
             }
             p.clamp(0, pool)
         };
-        let mut creator_boost = vec![0i64; n_creators];
+        let mut active_boost = vec![0i64; n];
         for (group, group_pool) in [(true, ord_pool), (false, pool - ord_pool)] {
             let members: Vec<usize> = (0..n).filter(|&k| ordinary[k] == group).collect();
             let weights: Vec<f64> = members.iter().map(|&k| boost[k]).collect();
             for (k, part) in members.iter().zip(apportion_float(group_pool, &weights)) {
-                creator_boost[active[*k]] = part;
+                active_boost[*k] = part;
             }
         }
         // A creator's total does not depend on how its boost is split over its works, so
         // the rounds check creator totals and the works are split once, at the end.
-        let totals: Vec<i64> = active
+        let totals: Vec<i64> = base_of
             .iter()
-            .map(|&c| sums.rows[c].base + creator_boost[c])
+            .zip(&active_boost)
+            .map(|(a, b)| a + b)
             .collect();
         let (gini_after, share_after) = diagnostics(&totals, &ordinary);
         let done = cap_ok(gini_after);
-        result = Some((gini_after, share_after, creator_boost));
+        result = Some((gini_after, share_after, active_boost));
         if done {
             break;
         }
@@ -588,7 +593,11 @@ pub fn allocate(
         step *= 2.0;
         tau -= step * (gini_after - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
     }
-    let (gini_after, share_after, creator_boost) = result.expect("at least one round runs");
+    let (gini_after, share_after, active_boost) = result.expect("at least one round runs");
+    let mut creator_boost = vec![0i64; n_creators];
+    for (&c, &b) in active.iter().zip(&active_boost) {
+        creator_boost[c] = b;
+    }
     split_over_works(work_creator, &mut sums, &creator_boost, &mut impressions);
     Allocation {
         impressions,
