@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::blocks::Blocks;
 use crate::gini::{gini_u64, CHUNK};
-use crate::rounding::{apportion_by_chunks, apportion_float, floor_mul_div};
+use crate::rounding::{apportion_float, chunk_offsets, floor_mul_div, Rounding};
 use crate::sort::float_key;
 
 /// How fairness reshapes the boost layer.
@@ -161,29 +161,35 @@ struct CreatorSums {
     blocks: Blocks,
 }
 
-/// Sum works per creator. `plain` is each work's plain impressions: a new work's are its
-/// base part (its demand, or its share in a shortage), a climbing work's its boost.
-fn creator_sums(
+/// Group works by creator block and sum them per creator. `plain_values` streams each
+/// work's plain impressions (see [`Blocks::new`]): a new work's are its base part (its
+/// demand, or its share in a shortage), a climbing work's its boost.
+fn creator_sums<F, V>(
     work_creator: &[i64],
     demand: &[i64],
     is_new: &[bool],
-    plain: &[i64],
     n_creators: usize,
-) -> CreatorSums {
-    let blocks = Blocks::new(work_creator, demand, is_new, plain, n_creators);
+    plain_values: F,
+) -> CreatorSums
+where
+    F: Fn(usize) -> V + Sync,
+    V: FnMut(usize) -> i64,
+{
+    let blocks = Blocks::new(work_creator, demand, is_new, n_creators, plain_values);
     let mut rows = vec![CreatorRow::default(); n_creators];
     rows.par_chunks_mut(blocks.width())
         .enumerate()
         .for_each(|(b, rows)| {
             for r in blocks.block(b) {
-                let row = &mut rows[r.local as usize];
+                let (w, value) = (r.work(), r.value);
+                let row = &mut rows[w.local];
                 row.works += 1;
-                if r.is_new {
-                    row.base += r.value;
-                    row.new_demand += r.demand;
+                if w.is_new {
+                    row.base += value;
+                    row.new_demand += w.demand;
                 } else {
-                    row.boost += r.value;
-                    row.climb_demand += r.demand;
+                    row.boost += value;
+                    row.climb_demand += w.demand;
                 }
             }
         });
@@ -362,7 +368,6 @@ pub fn allocate(
     budget: i64,
     policy: &Policy,
 ) -> Allocation {
-    let n_works = work_creator.len();
     let n_creators = creator_ordinary.len();
     // New and climbing demand per fixed chunk: totals, and the offsets of the apportioning.
     let chunk_demand: Vec<(i128, i128)> = demand
@@ -388,35 +393,36 @@ pub fn allocate(
     let shortage = budget_i <= new_total;
 
     // Plain allocation: base layer, then the boost layer in proportion to demand.
-    let mut impressions = if shortage {
-        let new_demand = |i: usize| if is_new[i] { demand[i] } else { 0 };
-        apportion_by_chunks(
-            n_works,
-            budget_i,
-            &new_by_chunk,
-            |i| is_new[i],
-            new_demand,
-            |_| 0,
-        )
+    // Plain allocation: base layer, then the boost layer in proportion to demand. In a
+    // shortage the budget is shared over new works; otherwise every new work gets its
+    // demand and the rest R is shared over climbing works (all of their demand when R
+    // covers it: the rounding then hands out exactly that). Computed while grouping.
+    let (by_chunk, amount, weight_total) = if shortage {
+        (&new_by_chunk, budget_i, new_total)
     } else {
-        // Every new work gets its demand; the rest R is shared over climbing works (all of
-        // their demand when R covers it: the apportioning then hands out exactly that).
         let rest = (budget_i - new_total).min(climb_total);
-        apportion_by_chunks(
-            n_works,
-            rest,
-            &climb_by_chunk,
-            |i| !is_new[i],
-            |i| demand[i],
-            |i| demand[i],
-        )
+        (&climb_by_chunk, rest, climb_total)
+    };
+    let (offsets, _) = chunk_offsets(by_chunk);
+    let plain_values = |start: usize| {
+        let before = offsets.get(start / CHUNK).copied().unwrap_or(weight_total);
+        let mut rounding = Rounding::new(amount, weight_total, before);
+        move |i: usize| {
+            if is_new[i] == shortage {
+                rounding.part(demand[i])
+            } else if shortage {
+                0
+            } else {
+                demand[i]
+            }
+        }
     };
     let pool: i64 = if shortage {
         0
     } else {
         (budget_i - new_total).min(climb_total) as i64
     };
-    let mut sums = creator_sums(work_creator, demand, is_new, &impressions, n_creators);
+    let mut sums = creator_sums(work_creator, demand, is_new, n_creators, plain_values);
     // The active creators' sums as columns, read once from the rows.
     let mut active: Vec<usize> = Vec::new();
     let mut ordinary: Vec<bool> = Vec::new();
@@ -436,8 +442,8 @@ pub fn allocate(
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
     let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
 
-    let plain = |impressions: Vec<i64>| Allocation {
-        impressions,
+    let plain = |sums: &CreatorSums| Allocation {
+        impressions: sums.blocks.values_in_work_order(work_creator),
         gini_before,
         gini_after: gini_before,
         ordinary_share_before: share_before,
@@ -445,7 +451,7 @@ pub fn allocate(
         feasible: cap_ok(gini_before) && floor_ok(share_before),
     };
     if pool == 0 || (cap_ok(gini_before) && floor_ok(share_before)) {
-        return plain(impressions);
+        return plain(&sums);
     }
 
     // Fairness over the active creators.
@@ -598,7 +604,8 @@ pub fn allocate(
     for (&c, &b) in active.iter().zip(&active_boost) {
         creator_boost[c] = b;
     }
-    split_over_works(work_creator, &mut sums, &creator_boost, &mut impressions);
+    split_over_works(&mut sums, &creator_boost);
+    let impressions = sums.blocks.values_in_work_order(work_creator);
     Allocation {
         impressions,
         gini_before,
@@ -662,37 +669,28 @@ impl SplitRow {
 /// [`SplitRow`]): climbing works by demand, else new works by demand, else every work
 /// evenly; a new work keeps its demand as base. Block by block in parallel; within a block
 /// the works come in work order, so the result is that of one scan in work order.
-fn split_over_works(
-    work_creator: &[i64],
-    sums: &mut CreatorSums,
-    creator_boost: &[i64],
-    impressions: &mut [i64],
-) {
+fn split_over_works(sums: &mut CreatorSums, creator_boost: &[i64]) {
     let width = sums.blocks.width();
     let rows = &sums.rows;
-    sums.blocks
-        .blocks_mut()
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(b, slices)| {
-            let first = b * width;
-            let last = (first + width).min(rows.len());
-            let mut table: Vec<SplitRow> = rows[first..last]
-                .iter()
-                .zip(&creator_boost[first..last])
-                .map(|(row, &boost)| SplitRow::new(row, boost))
-                .collect();
-            for r in slices.into_iter().flatten() {
-                let t = &mut table[r.local as usize];
-                let weight = match t.mode {
-                    SPLIT_CLIMBING if !r.is_new => r.demand,
-                    SPLIT_NEW if r.is_new => r.demand,
-                    SPLIT_EVEN => 1,
-                    _ => 0,
-                };
-                let base = if r.is_new { r.demand } else { 0 };
-                r.value = base + if weight > 0 { t.take(weight) } else { 0 };
-            }
-        });
-    sums.blocks.scatter_values(work_creator, impressions);
+    sums.blocks.for_each_block_mut(|b, pieces| {
+        let first = b * width;
+        let last = (first + width).min(rows.len());
+        let mut table: Vec<SplitRow> = rows[first..last]
+            .iter()
+            .zip(&creator_boost[first..last])
+            .map(|(row, &boost)| SplitRow::new(row, boost))
+            .collect();
+        for r in pieces.into_iter().flatten() {
+            let w = r.work();
+            let t = &mut table[w.local];
+            let weight = match t.mode {
+                SPLIT_CLIMBING if !w.is_new => w.demand,
+                SPLIT_NEW if w.is_new => w.demand,
+                SPLIT_EVEN => 1,
+                _ => 0,
+            };
+            let base = if w.is_new { w.demand } else { 0 };
+            r.value = base + if weight > 0 { t.take(weight) } else { 0 };
+        }
+    });
 }

@@ -6,25 +6,48 @@
 //! 10^7 works). Grouped by block, a scan touches one block's rows at a time, which stay in
 //! the L2 cache. Work order inside a block is kept, so order-dependent results (cumulative
 //! rounding per creator) are the same as a scan in work order.
+//!
+//! Grouped works are records in one array: grouping writes one output stream per block,
+//! and three columns would triple the streams (measured slower, not faster).
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::gini::CHUNK;
+
 /// Creators per block, as a power of two: 4096 rows of 48 bytes fit the L2 cache.
 const BLOCK_BITS: u32 = 12;
-/// More blocks than this would spread the grouping pass over too many output streams.
+/// Blocks are widened (up to [`MAX_BITS`]) rather than exceed this many: grouping writes
+/// one output stream per block.
 const MAX_BLOCKS: usize = 1024;
+/// The widest block: a creator's place in its block must fit a `u16`.
+const MAX_BITS: u32 = 16;
+/// The top bit of [`Record::meta`] marks a new work; the rest is its demand.
+const NEW_BIT: u64 = 1 << 63;
 
-/// One work, as the per-block scans need it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// One grouped work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
-    pub demand: i64,
-    /// The work's plain impressions, later overwritten with its final impressions.
+    /// The work's demand, with [`NEW_BIT`] set when it is new.
+    pub meta: u64,
+    /// A value per work: its plain impressions, later its final ones.
     pub value: i64,
-    /// Creator index minus the block's first creator.
-    pub local: u32,
-    pub is_new: bool,
+    /// The work's creator minus its block's first creator.
+    pub local: u16,
+}
+
+impl Record {
+    /// The work, decoded.
+    #[inline]
+    pub fn work(&self) -> Work {
+        Work {
+            demand: (self.meta & !NEW_BIT) as i64,
+            is_new: self.meta & NEW_BIT != 0,
+            local: self.local as usize,
+        }
+    }
 }
 
 /// A contiguous range of works grouped by block; several parts let the grouping run in
@@ -32,7 +55,7 @@ pub struct Record {
 /// part 1's, ...). A part's records sit at its works' positions in [`Blocks::records`].
 pub struct Part {
     pub range: Range<usize>,
-    /// `starts[b]..starts[b + 1]` are block b's records (positions in `records`).
+    /// `starts[b]..starts[b + 1]` are block b's records.
     pub starts: Vec<usize>,
 }
 
@@ -44,18 +67,32 @@ pub struct Blocks {
     pub records: Vec<Record>,
 }
 
+/// One grouped work, as the scans read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Work {
+    pub demand: i64,
+    pub is_new: bool,
+    pub local: usize,
+}
+
 impl Blocks {
-    /// Group works by `creator >> shift`; `value[i]` is carried along.
-    pub fn new(
+    /// Group works by `creator >> shift`. `values(start)` gives the function that yields
+    /// `value[i]` for `i = start, start + 1, ...` in turn (a part starts at a multiple of
+    /// `CHUNK`), so a running computation such as cumulative rounding rides along.
+    pub fn new<F, V>(
         work_creator: &[i64],
         demand: &[i64],
         is_new: &[bool],
-        value: &[i64],
         n_creators: usize,
-    ) -> Blocks {
+        values: F,
+    ) -> Blocks
+    where
+        F: Fn(usize) -> V + Sync,
+        V: FnMut(usize) -> i64,
+    {
         let n = work_creator.len();
         let mut shift = BLOCK_BITS;
-        while n_creators.div_ceil(1 << shift) > MAX_BLOCKS {
+        while n_creators.div_ceil(1 << shift) > MAX_BLOCKS && shift < MAX_BITS {
             shift += 1;
         }
         let n_blocks = n_creators.div_ceil(1 << shift).max(1);
@@ -77,27 +114,21 @@ impl Blocks {
         // Allocated here, not in the workers: glibc serves a large block on a worker
         // thread by a fresh mmap, and faulting 240 MB in costs more than the pass itself.
         let mut records: Vec<Record> = Vec::with_capacity(n);
-        let mut free = &mut records.spare_capacity_mut()[..n];
-        let mut slices = Vec::with_capacity(parts.len());
-        for part in &parts {
-            let (head, tail) = free.split_at_mut(part.range.len());
-            slices.push(head);
-            free = tail;
-        }
-        slices
+        split_by_parts(&mut records.spare_capacity_mut()[..n], &parts)
             .into_par_iter()
             .zip(parts.par_iter())
             .for_each(|(slots, part)| {
                 let mut cursor: Vec<usize> =
                     part.starts.iter().map(|s| s - part.range.start).collect();
+                let mut value_of = values(part.range.start);
                 for i in part.range.clone() {
                     let c = work_creator[i] as usize;
                     let next = &mut cursor[c >> shift];
+                    let flag = if is_new[i] { NEW_BIT } else { 0 };
                     slots[*next].write(Record {
-                        demand: demand[i],
-                        value: value[i],
-                        local: (c & mask) as u32,
-                        is_new: is_new[i],
+                        meta: demand[i] as u64 | flag,
+                        value: value_of(i),
+                        local: (c & mask) as u16,
                     });
                     *next += 1;
                 }
@@ -120,58 +151,80 @@ impl Blocks {
     }
 
     /// Block b's records, part by part (work order).
-    pub fn block(&self, b: usize) -> impl Iterator<Item = &Record> {
+    pub fn block(&self, b: usize) -> impl Iterator<Item = &Record> + '_ {
         self.parts
             .iter()
             .flat_map(move |p| self.records[p.starts[b]..p.starts[b + 1]].iter())
     }
 
-    /// Every block's records as mutable slices, one per part, for a parallel scan.
-    pub fn blocks_mut(&mut self) -> Vec<Vec<&mut [Record]>> {
+    /// Call `f(b, pieces)` for every block b in parallel, with the block's records as one
+    /// piece per part (in work order); `f` may rewrite the values.
+    pub fn for_each_block_mut<F>(&mut self, f: F)
+    where
+        F: Fn(usize, Vec<&mut [Record]>) + Sync,
+    {
         let mut by_block: Vec<Vec<&mut [Record]>> =
             (0..self.n_blocks).map(|_| Vec::new()).collect();
         let mut rest: &mut [Record] = &mut self.records;
         for part in &self.parts {
-            for (b, slot) in by_block.iter_mut().enumerate() {
+            for (b, block) in by_block.iter_mut().enumerate() {
                 let (head, tail) = rest.split_at_mut(part.starts[b + 1] - part.starts[b]);
-                slot.push(head);
+                block.push(head);
                 rest = tail;
             }
         }
         by_block
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(b, pieces)| f(b, pieces));
     }
 
-    /// Write each record's value back to its work's position.
-    pub fn scatter_values(&self, work_creator: &[i64], out: &mut [i64]) {
-        let mut slices = Vec::with_capacity(self.parts.len());
-        let mut rest = out;
-        for part in &self.parts {
-            let (head, tail) = rest.split_at_mut(part.range.len());
-            slices.push(head);
-            rest = tail;
-        }
-        slices
+    /// Every work's value, back in work order.
+    pub fn values_in_work_order(&self, work_creator: &[i64]) -> Vec<i64> {
+        // Allocated on the calling thread, as in `new`.
+        let n = work_creator.len();
+        let mut out: Vec<i64> = Vec::with_capacity(n);
+        let slots = split_by_parts(&mut out.spare_capacity_mut()[..n], &self.parts);
+        slots
             .into_par_iter()
             .zip(self.parts.par_iter())
             .for_each(|(out, part)| {
                 let mut cursor = part.starts.clone();
                 for (slot, &c) in out.iter_mut().zip(&work_creator[part.range.clone()]) {
                     let next = &mut cursor[c as usize >> self.shift];
-                    *slot = self.records[*next].value;
+                    slot.write(self.records[*next].value);
                     *next += 1;
                 }
             });
+        // SAFETY: each part writes every slot of its range once, in order.
+        unsafe { out.set_len(n) };
+        out
     }
 }
 
-/// Contiguous ranges of works grouped in parallel; no result depends on them.
+/// A column's slots cut at the parts' boundaries.
+fn split_by_parts<'a, T>(
+    mut slots: &'a mut [MaybeUninit<T>],
+    parts: &[Part],
+) -> Vec<&'a mut [MaybeUninit<T>]> {
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (head, tail) = slots.split_at_mut(part.range.len());
+        out.push(head);
+        slots = tail;
+    }
+    out
+}
+
+/// Contiguous ranges of works grouped in parallel, each starting at a multiple of
+/// `CHUNK`; no result depends on them.
 fn work_ranges(n_works: usize) -> Vec<Range<usize>> {
     let parts = if n_works < 1 << 20 {
         1
     } else {
         rayon::current_num_threads().clamp(1, 4)
     };
-    let step = n_works.div_ceil(parts).max(1);
+    let step = n_works.div_ceil(parts).div_ceil(CHUNK).max(1) * CHUNK;
     (0..parts)
         .map(|p| (p * step).min(n_works)..((p + 1) * step).min(n_works))
         .collect()
@@ -184,33 +237,37 @@ mod tests {
     #[test]
     fn blocks_keep_work_order_and_round_trip() {
         let n_creators = 10_000;
-        let work_creator: Vec<i64> = (0..50_000i64).map(|i| i * 7919 % n_creators).collect();
-        let demand: Vec<i64> = (0..50_000).collect();
-        let is_new: Vec<bool> = (0..50_000).map(|i| i % 3 == 0).collect();
-        let mut blocks = Blocks::new(
-            &work_creator,
-            &demand,
-            &is_new,
-            &demand,
-            n_creators as usize,
-        );
+        let n = 3 * CHUNK + 5;
+        let work_creator: Vec<i64> = (0..n as i64).map(|i| i * 7919 % n_creators).collect();
+        let demand: Vec<i64> = (0..n as i64).collect();
+        let is_new: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+        // A running value: each part must start its stream at its own first work.
+        let values = |start: usize| {
+            let mut next = start as i64;
+            move |i: usize| {
+                assert_eq!(i as i64, next);
+                next += 1;
+                10 * i as i64
+            }
+        };
+        let mut blocks = Blocks::new(&work_creator, &demand, &is_new, n_creators as usize, values);
         assert_eq!(blocks.n_blocks, 3);
         for b in 0..blocks.n_blocks {
-            let works: Vec<i64> = blocks.block(b).map(|r| r.demand).collect();
-            assert!(works.windows(2).all(|w| w[0] < w[1]), "work order kept");
-            for r in blocks.block(b) {
-                let c = (b << blocks.shift) + r.local as usize;
-                assert_eq!(work_creator[r.demand as usize] as usize, c);
-                assert_eq!(is_new[r.demand as usize], r.is_new);
+            let works: Vec<(Work, i64)> = blocks.block(b).map(|r| (r.work(), r.value)).collect();
+            assert!(works.windows(2).all(|w| w[0].0.demand < w[1].0.demand));
+            for (w, v) in works {
+                let i = w.demand as usize;
+                assert_eq!(work_creator[i] as usize, (b << blocks.shift) + w.local);
+                assert_eq!(is_new[i], w.is_new);
+                assert_eq!(v, 10 * i as i64);
             }
         }
-        for slices in blocks.blocks_mut() {
-            for slice in slices {
-                slice.iter_mut().for_each(|r| r.value = 2 * r.demand + 1);
+        blocks.for_each_block_mut(|_, pieces| {
+            for r in pieces.into_iter().flatten() {
+                r.value = 2 * r.work().demand + 1;
             }
-        }
-        let mut out = vec![0i64; work_creator.len()];
-        blocks.scatter_values(&work_creator, &mut out);
+        });
+        let out = blocks.values_in_work_order(&work_creator);
         assert!(out.iter().enumerate().all(|(i, &v)| v == 2 * i as i64 + 1));
     }
 }

@@ -79,6 +79,50 @@ impl FloorByTotal {
     }
 }
 
+/// Cumulative rounding of `amount` over weights with the given `total`, as a stream: the
+/// part of each successive weight, starting from the weight `before` seen earlier (so a
+/// range of entries can be rounded on its own, in parallel, with the same result).
+#[derive(Clone, Copy, Debug)]
+pub struct Rounding {
+    floor: Option<FloorByTotal>,
+    before: i128,
+    handed: i128,
+}
+
+impl Rounding {
+    /// Zero parts when `amount` or `total` is not positive.
+    pub fn new(amount: i128, total: i128, before: i128) -> Self {
+        let floor = (amount > 0 && total > 0).then(|| FloorByTotal::new(amount, total));
+        Self {
+            floor,
+            before,
+            handed: floor.map_or(0, |f| f.at(before)),
+        }
+    }
+
+    /// The part of the next entry, of weight `weight`.
+    #[inline]
+    pub fn part(&mut self, weight: i64) -> i64 {
+        let Some(floor) = self.floor else { return 0 };
+        self.before += weight as i128;
+        let handed = floor.at(self.before);
+        let part = (handed - self.handed) as i64;
+        self.handed = handed;
+        part
+    }
+}
+
+/// Offsets of fixed chunks (the running sum before each) and the grand total.
+pub fn chunk_offsets(chunk_totals: &[i128]) -> (Vec<i128>, i128) {
+    let mut offsets = Vec::with_capacity(chunk_totals.len());
+    let mut running = 0i128;
+    for t in chunk_totals {
+        offsets.push(running);
+        running += t;
+    }
+    (offsets, running)
+}
+
 /// Share `amount` over the entries where `eligible(i)` holds, in proportion to `weight(i)`.
 /// Returns one part per entry (0 where not eligible). `amount` must not exceed the total
 /// weight when used for proportional shortage, but any non-negative amount is exact.
@@ -96,52 +140,18 @@ where
                 .sum()
         })
         .collect();
-    apportion_by_chunks(n, amount, &chunk_totals, eligible, weight, |_| 0)
-}
-
-/// [`apportion_integer`] given the eligible weight of each `CHUNK` of entries (so a pass
-/// that already summed them need not sum again); entries not eligible get `otherwise(i)`.
-pub fn apportion_by_chunks<E, W, O>(
-    n: usize,
-    amount: i128,
-    chunk_totals: &[i128],
-    eligible: E,
-    weight: W,
-    otherwise: O,
-) -> Vec<i64>
-where
-    E: Fn(usize) -> bool + Sync,
-    W: Fn(usize) -> i64 + Sync,
-    O: Fn(usize) -> i64 + Sync,
-{
-    let mut offsets = Vec::with_capacity(chunk_totals.len());
-    let mut running = 0i128;
-    for t in chunk_totals {
-        offsets.push(running);
-        running += t;
-    }
-    let total = running;
-    let floor = (amount > 0 && total > 0).then(|| FloorByTotal::new(amount, total));
+    let (offsets, total) = chunk_offsets(&chunk_totals);
     let mut parts = vec![0i64; n];
     parts
         .par_chunks_mut(CHUNK)
         .enumerate()
         .for_each(|(c, out)| {
-            let mut before = offsets[c];
-            let mut floor_before = floor.map_or(0, |f| f.at(before));
+            let mut rounding = Rounding::new(amount, total, offsets[c]);
             for (j, slot) in out.iter_mut().enumerate() {
                 let i = c * CHUNK + j;
-                *slot = if !eligible(i) {
-                    otherwise(i)
-                } else if let Some(f) = floor {
-                    before += weight(i) as i128;
-                    let floor_now = f.at(before);
-                    let part = (floor_now - floor_before) as i64;
-                    floor_before = floor_now;
-                    part
-                } else {
-                    0
-                };
+                if eligible(i) {
+                    *slot = rounding.part(weight(i));
+                }
             }
         });
     parts
@@ -262,29 +272,19 @@ mod tests {
     }
 
     #[test]
-    fn chunked_apportion_fills_the_others() {
-        let n = 3 * CHUNK + 17;
-        let w: Vec<i64> = (0..n).map(|i| (i % 23) as i64 * 1_000_003).collect();
-        let eligible = |i: usize| !i.is_multiple_of(4);
-        let plain = apportion_integer(n, 987_654_321, eligible, |i| w[i]);
-        let totals: Vec<i128> = (0..n.div_ceil(CHUNK))
-            .map(|c| {
-                (c * CHUNK..((c + 1) * CHUNK).min(n))
-                    .filter(|&i| eligible(i))
-                    .map(|i| w[i] as i128)
-                    .sum()
-            })
-            .collect();
-        let filled =
-            apportion_by_chunks(n, 987_654_321, &totals, eligible, |i| w[i], |i| -(i as i64));
-        for i in 0..n {
-            assert_eq!(filled[i], if eligible(i) { plain[i] } else { -(i as i64) });
+    fn rounding_a_range_on_its_own_gives_the_same_parts() {
+        let w: Vec<i64> = (0..10_000).map(|i| (i % 23) * 1_000_003).collect();
+        let total: i128 = w.iter().map(|&x| x as i128).sum();
+        let mut whole = Rounding::new(987_654_321, total, 0);
+        let parts: Vec<i64> = w.iter().map(|&x| whole.part(x)).collect();
+        assert_eq!(parts.iter().sum::<i64>(), 987_654_321);
+        let before: i128 = w[..6000].iter().map(|&x| x as i128).sum();
+        let mut tail = Rounding::new(987_654_321, total, before);
+        for (i, &x) in w.iter().enumerate().skip(6000) {
+            assert_eq!(tail.part(x), parts[i]);
         }
-        let nothing = apportion_by_chunks(n, 0, &totals, eligible, |i| w[i], |_| 7);
-        assert!(nothing
-            .iter()
-            .enumerate()
-            .all(|(i, &p)| p == if eligible(i) { 0 } else { 7 }));
+        let mut none = Rounding::new(0, total, 0);
+        assert!(w.iter().all(|&x| none.part(x) == 0));
     }
 
     #[test]
