@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use crate::sort::sort_u64;
+use crate::sort::radix_sort_by_key;
 
 /// Values above this maximum are sorted instead of counted.
 const HISTOGRAM_MAX: u64 = 1 << 22;
@@ -39,18 +39,24 @@ pub fn gini_u64(values: &[u64]) -> f64 {
     }
     if max <= HISTOGRAM_MAX && (max as usize) <= 4 * n + 4096 {
         gini_by_histogram(values, max as usize)
+    } else if max <= u32::MAX as u64 {
+        // Half the bytes to move, and the radix sort skips the empty high digits.
+        let mut sorted: Vec<u32> = values.par_iter().map(|&v| v as u32).collect();
+        radix_sort_by_key(&mut sorted, |&v| v as u64);
+        gini_sorted(&sorted)
     } else {
         let mut sorted = values.to_vec();
-        sort_u64(&mut sorted);
-        gini_sorted_u64(&sorted)
+        radix_sort_by_key(&mut sorted, |&v| v);
+        gini_sorted(&sorted)
     }
 }
 
 /// Exact Gini of integers already sorted ascending.
-pub fn gini_sorted_u64(sorted: &[u64]) -> f64 {
+pub fn gini_sorted<T: Copy + Into<u64>>(sorted: &[T]) -> f64 {
     let mut weighted: u128 = 0;
     let mut total: u128 = 0;
     for (i, &v) in sorted.iter().enumerate() {
+        let v: u64 = v.into();
         weighted += (i as u128 + 1) * v as u128;
         total += v as u128;
     }

@@ -53,11 +53,6 @@ where
     }
 }
 
-/// Sort unsigned integers ascending in place.
-pub fn sort_u64(values: &mut Vec<u64>) {
-    radix_sort_by_key(values, |&v| v);
-}
-
 /// Order-preserving key of a non-negative, finite float (its IEEE bits).
 #[inline]
 pub fn float_key(x: f64) -> u64 {
@@ -92,7 +87,7 @@ mod tests {
             .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
             .collect();
         let mut w = v.clone();
-        sort_u64(&mut v);
+        radix_sort_by_key(&mut v, |&x| x);
         w.sort_unstable();
         assert_eq!(v, w);
     }
