@@ -20,7 +20,7 @@
 
 use rayon::prelude::*;
 
-use crate::blocks::Blocks;
+use crate::blocks::{Blocks, Narrow, Record, Wide};
 use crate::gini::{gini_u64, CHUNK};
 use crate::rounding::{apportion_float, chunk_offsets, floor_mul_div, Rounding};
 use crate::sort::float_key;
@@ -156,32 +156,32 @@ struct CreatorRow {
 }
 
 /// Per-creator sums of one round, and the works grouped by creator block for the split.
-struct CreatorSums {
+struct CreatorSums<R: Record> {
     rows: Vec<CreatorRow>,
-    blocks: Blocks,
+    blocks: Blocks<R>,
 }
 
 /// Group works by creator block and sum them per creator. `plain_values` streams each
 /// work's plain impressions (see [`Blocks::new`]): a new work's are its base part (its
 /// demand, or its share in a shortage), a climbing work's its boost.
-fn creator_sums<F, V>(
+fn creator_sums<R: Record, F, V>(
     work_creator: &[i64],
     demand: &[i64],
     is_new: &[bool],
     n_creators: usize,
     plain_values: F,
-) -> CreatorSums
+) -> CreatorSums<R>
 where
     F: Fn(usize) -> V + Sync,
     V: FnMut(usize) -> i64,
 {
-    let blocks = Blocks::new(work_creator, demand, is_new, n_creators, plain_values);
+    let blocks: Blocks<R> = Blocks::new(work_creator, demand, is_new, n_creators, plain_values);
     let mut rows = vec![CreatorRow::default(); n_creators];
     rows.par_chunks_mut(blocks.width())
         .enumerate()
         .for_each(|(b, rows)| {
             for r in blocks.block(b) {
-                let (w, value) = (r.work(), r.value);
+                let (w, value) = (r.work(), r.value());
                 let row = &mut rows[w.local];
                 row.works += 1;
                 if w.is_new {
@@ -368,40 +368,71 @@ pub fn allocate(
     budget: i64,
     policy: &Policy,
 ) -> Allocation {
-    let n_creators = creator_ordinary.len();
-    // New and climbing demand per fixed chunk: totals, and the offsets of the apportioning.
-    let chunk_demand: Vec<(i128, i128)> = demand
+    // New and climbing demand per fixed chunk (totals, and the offsets of the cumulative
+    // rounding), and the largest demand, which decides how grouped works are stored.
+    let chunk_demand: Vec<(i128, i128, i64)> = demand
         .par_chunks(CHUNK)
         .zip(is_new.par_chunks(CHUNK))
         .map(|(d, n)| {
-            let (mut fresh, mut climbing) = (0i128, 0i128);
+            let (mut fresh, mut climbing, mut max) = (0i128, 0i128, 0i64);
             for (&d, &n) in d.iter().zip(n) {
                 if n {
                     fresh += d as i128;
                 } else {
                     climbing += d as i128;
                 }
+                max = max.max(d);
             }
-            (fresh, climbing)
+            (fresh, climbing, max)
         })
         .collect();
     let new_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.0).collect();
     let climb_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.1).collect();
+    let max_demand = chunk_demand.iter().map(|c| c.2).max().unwrap_or(0);
+    let chunks = ChunkDemand {
+        new: new_by_chunk,
+        climbing: climb_by_chunk,
+    };
+    let args = (work_creator, demand, is_new, creator_ordinary);
+    if Narrow::holds(max_demand) {
+        allocate_grouped::<Narrow>(args, budget, policy, &chunks)
+    } else {
+        allocate_grouped::<Wide>(args, budget, policy, &chunks)
+    }
+}
+
+/// New and climbing demand per fixed chunk of works.
+struct ChunkDemand {
+    new: Vec<i128>,
+    climbing: Vec<i128>,
+}
+
+/// The inputs of [`allocate`], as a tuple.
+type Inputs<'a> = (&'a [i64], &'a [i64], &'a [bool], &'a [bool]);
+
+/// [`allocate`] with grouped works stored as `R`.
+fn allocate_grouped<R: Record>(
+    (work_creator, demand, is_new, creator_ordinary): Inputs<'_>,
+    budget: i64,
+    policy: &Policy,
+    chunks: &ChunkDemand,
+) -> Allocation {
+    let n_creators = creator_ordinary.len();
+    let (new_by_chunk, climb_by_chunk) = (&chunks.new, &chunks.climbing);
     let new_total: i128 = new_by_chunk.iter().sum();
     let climb_total: i128 = climb_by_chunk.iter().sum();
     let budget_i = budget as i128;
     let shortage = budget_i <= new_total;
 
-    // Plain allocation: base layer, then the boost layer in proportion to demand.
     // Plain allocation: base layer, then the boost layer in proportion to demand. In a
     // shortage the budget is shared over new works; otherwise every new work gets its
     // demand and the rest R is shared over climbing works (all of their demand when R
     // covers it: the rounding then hands out exactly that). Computed while grouping.
     let (by_chunk, amount, weight_total) = if shortage {
-        (&new_by_chunk, budget_i, new_total)
+        (new_by_chunk, budget_i, new_total)
     } else {
         let rest = (budget_i - new_total).min(climb_total);
-        (&climb_by_chunk, rest, climb_total)
+        (climb_by_chunk, rest, climb_total)
     };
     let (offsets, _) = chunk_offsets(by_chunk);
     let plain_values = |start: usize| {
@@ -422,7 +453,8 @@ pub fn allocate(
     } else {
         (budget_i - new_total).min(climb_total) as i64
     };
-    let mut sums = creator_sums(work_creator, demand, is_new, n_creators, plain_values);
+    let mut sums: CreatorSums<R> =
+        creator_sums(work_creator, demand, is_new, n_creators, plain_values);
     // The active creators' sums as columns, read once from the rows.
     let mut active: Vec<usize> = Vec::new();
     let mut ordinary: Vec<bool> = Vec::new();
@@ -442,7 +474,7 @@ pub fn allocate(
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
     let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
 
-    let plain = |sums: &CreatorSums| Allocation {
+    let plain = |sums: &CreatorSums<R>| Allocation {
         impressions: sums.blocks.values_in_work_order(work_creator),
         gini_before,
         gini_after: gini_before,
@@ -669,7 +701,7 @@ impl SplitRow {
 /// [`SplitRow`]): climbing works by demand, else new works by demand, else every work
 /// evenly; a new work keeps its demand as base. Block by block in parallel; within a block
 /// the works come in work order, so the result is that of one scan in work order.
-fn split_over_works(sums: &mut CreatorSums, creator_boost: &[i64]) {
+fn split_over_works<R: Record>(sums: &mut CreatorSums<R>, creator_boost: &[i64]) {
     let width = sums.blocks.width();
     let rows = &sums.rows;
     sums.blocks.for_each_block_mut(|b, pieces| {
@@ -690,7 +722,7 @@ fn split_over_works(sums: &mut CreatorSums, creator_boost: &[i64]) {
                 _ => 0,
             };
             let base = if w.is_new { w.demand } else { 0 };
-            r.value = base + if weight > 0 { t.take(weight) } else { 0 };
+            r.set_value(base + if weight > 0 { t.take(weight) } else { 0 });
         }
     });
 }

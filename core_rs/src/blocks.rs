@@ -7,8 +7,8 @@
 //! the L2 cache. Work order inside a block is kept, so order-dependent results (cumulative
 //! rounding per creator) are the same as a scan in work order.
 //!
-//! Grouped works are records in one array: grouping writes one output stream per block,
-//! and three columns would triple the streams (measured slower, not faster).
+//! Grouped works are records in one array (see [`Record`]): grouping writes one output
+//! stream per block, and separate columns would triple the streams (measured slower).
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -24,29 +24,112 @@ const BLOCK_BITS: u32 = 12;
 const MAX_BLOCKS: usize = 1024;
 /// The widest block: a creator's place in its block must fit a `u16`.
 const MAX_BITS: u32 = 16;
-/// The top bit of [`Record::meta`] marks a new work; the rest is its demand.
+/// The top bit of a record's `meta` word marks a new work.
 const NEW_BIT: u64 = 1 << 63;
+/// In a [`Narrow`] record, the creator's place in its block sits above the demand.
+const NARROW_DEMAND_BITS: u32 = 47;
 
-/// One grouped work.
+/// One work, decoded from its record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// The work's demand, with [`NEW_BIT`] set when it is new.
-    pub meta: u64,
-    /// A value per work: its plain impressions, later its final ones.
-    pub value: i64,
-    /// The work's creator minus its block's first creator.
-    pub local: u16,
+pub struct Work {
+    pub demand: i64,
+    pub is_new: bool,
+    pub local: usize,
 }
 
-impl Record {
-    /// The work, decoded.
+/// How a grouped work is stored: every pass after the grouping is bound by the bytes it
+/// moves, so the common case packs a work into 16 bytes ([`Narrow`]) and only demands of
+/// 2^47 impressions or more need 24 ([`Wide`]).
+pub trait Record: Copy + Send + Sync {
+    /// Whether this layout holds a demand of `max_demand`.
+    fn holds(max_demand: i64) -> bool;
+    fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self;
+    fn work(&self) -> Work;
+    fn value(&self) -> i64;
+    fn set_value(&mut self, value: i64);
+}
+
+/// Demand (below 2^47), block place and new flag in one word, and the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Narrow {
+    meta: u64,
+    value: i64,
+}
+
+impl Record for Narrow {
+    fn holds(max_demand: i64) -> bool {
+        max_demand < 1 << NARROW_DEMAND_BITS
+    }
+
     #[inline]
-    pub fn work(&self) -> Work {
+    fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self {
+        let flag = if is_new { NEW_BIT } else { 0 };
+        Narrow {
+            meta: demand as u64 | (local as u64) << NARROW_DEMAND_BITS | flag,
+            value,
+        }
+    }
+
+    #[inline]
+    fn work(&self) -> Work {
+        Work {
+            demand: (self.meta & ((1 << NARROW_DEMAND_BITS) - 1)) as i64,
+            is_new: self.meta & NEW_BIT != 0,
+            local: ((self.meta >> NARROW_DEMAND_BITS) & 0xffff) as usize,
+        }
+    }
+
+    #[inline]
+    fn value(&self) -> i64 {
+        self.value
+    }
+
+    #[inline]
+    fn set_value(&mut self, value: i64) {
+        self.value = value;
+    }
+}
+
+/// Any demand: the new flag above it, the block place in a third field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wide {
+    meta: u64,
+    value: i64,
+    local: u16,
+}
+
+impl Record for Wide {
+    fn holds(_max_demand: i64) -> bool {
+        true
+    }
+
+    #[inline]
+    fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self {
+        let flag = if is_new { NEW_BIT } else { 0 };
+        Wide {
+            meta: demand as u64 | flag,
+            value,
+            local,
+        }
+    }
+
+    #[inline]
+    fn work(&self) -> Work {
         Work {
             demand: (self.meta & !NEW_BIT) as i64,
             is_new: self.meta & NEW_BIT != 0,
             local: self.local as usize,
         }
+    }
+
+    #[inline]
+    fn value(&self) -> i64 {
+        self.value
+    }
+
+    #[inline]
+    fn set_value(&mut self, value: i64) {
+        self.value = value;
     }
 }
 
@@ -60,22 +143,14 @@ pub struct Part {
 }
 
 /// The grouping of one round's works.
-pub struct Blocks {
+pub struct Blocks<R: Record> {
     pub shift: u32,
     pub n_blocks: usize,
     pub parts: Vec<Part>,
-    pub records: Vec<Record>,
+    pub records: Vec<R>,
 }
 
-/// One grouped work, as the scans read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Work {
-    pub demand: i64,
-    pub is_new: bool,
-    pub local: usize,
-}
-
-impl Blocks {
+impl<R: Record> Blocks<R> {
     /// Group works by `creator >> shift`. `values(start)` gives the function that yields
     /// `value[i]` for `i = start, start + 1, ...` in turn (a part starts at a multiple of
     /// `CHUNK`), so a running computation such as cumulative rounding rides along.
@@ -85,7 +160,7 @@ impl Blocks {
         is_new: &[bool],
         n_creators: usize,
         values: F,
-    ) -> Blocks
+    ) -> Blocks<R>
     where
         F: Fn(usize) -> V + Sync,
         V: FnMut(usize) -> i64,
@@ -112,8 +187,8 @@ impl Blocks {
             })
             .collect();
         // Allocated here, not in the workers: glibc serves a large block on a worker
-        // thread by a fresh mmap, and faulting 240 MB in costs more than the pass itself.
-        let mut records: Vec<Record> = Vec::with_capacity(n);
+        // thread by a fresh mmap, and faulting 160 MB in costs more than the pass itself.
+        let mut records: Vec<R> = Vec::with_capacity(n);
         split_by_parts(&mut records.spare_capacity_mut()[..n], &parts)
             .into_par_iter()
             .zip(parts.par_iter())
@@ -124,12 +199,12 @@ impl Blocks {
                 for i in part.range.clone() {
                     let c = work_creator[i] as usize;
                     let next = &mut cursor[c >> shift];
-                    let flag = if is_new[i] { NEW_BIT } else { 0 };
-                    slots[*next].write(Record {
-                        meta: demand[i] as u64 | flag,
-                        value: value_of(i),
-                        local: (c & mask) as u16,
-                    });
+                    slots[*next].write(R::pack(
+                        demand[i],
+                        is_new[i],
+                        (c & mask) as u16,
+                        value_of(i),
+                    ));
                     *next += 1;
                 }
             });
@@ -151,7 +226,7 @@ impl Blocks {
     }
 
     /// Block b's records, part by part (work order).
-    pub fn block(&self, b: usize) -> impl Iterator<Item = &Record> + '_ {
+    pub fn block(&self, b: usize) -> impl Iterator<Item = &R> + '_ {
         self.parts
             .iter()
             .flat_map(move |p| self.records[p.starts[b]..p.starts[b + 1]].iter())
@@ -161,11 +236,10 @@ impl Blocks {
     /// piece per part (in work order); `f` may rewrite the values.
     pub fn for_each_block_mut<F>(&mut self, f: F)
     where
-        F: Fn(usize, Vec<&mut [Record]>) + Sync,
+        F: Fn(usize, Vec<&mut [R]>) + Sync,
     {
-        let mut by_block: Vec<Vec<&mut [Record]>> =
-            (0..self.n_blocks).map(|_| Vec::new()).collect();
-        let mut rest: &mut [Record] = &mut self.records;
+        let mut by_block: Vec<Vec<&mut [R]>> = (0..self.n_blocks).map(|_| Vec::new()).collect();
+        let mut rest: &mut [R] = &mut self.records;
         for part in &self.parts {
             for (b, block) in by_block.iter_mut().enumerate() {
                 let (head, tail) = rest.split_at_mut(part.starts[b + 1] - part.starts[b]);
@@ -192,7 +266,7 @@ impl Blocks {
                 let mut cursor = part.starts.clone();
                 for (slot, &c) in out.iter_mut().zip(&work_creator[part.range.clone()]) {
                     let next = &mut cursor[c as usize >> self.shift];
-                    slot.write(self.records[*next].value);
+                    slot.write(self.records[*next].value());
                     *next += 1;
                 }
             });
@@ -235,7 +309,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn layouts_decode_what_they_pack() {
+        let cases = [
+            (0, false, 0, 0),
+            ((1 << 47) - 1, true, u16::MAX, -5),
+            (12345, true, 4095, i64::MAX),
+        ];
+        for (demand, is_new, local, value) in cases {
+            let want = Work {
+                demand,
+                is_new,
+                local: local as usize,
+            };
+            let narrow = Narrow::pack(demand, is_new, local, value);
+            assert_eq!((narrow.work(), narrow.value()), (want, value));
+            let wide = Wide::pack(demand, is_new, local, value);
+            assert_eq!((wide.work(), wide.value()), (want, value));
+        }
+        let huge = Wide::pack(i64::MAX, true, 7, 1);
+        assert_eq!(
+            huge.work(),
+            Work {
+                demand: i64::MAX,
+                is_new: true,
+                local: 7
+            }
+        );
+        assert!(Narrow::holds((1 << 47) - 1) && !Narrow::holds(1 << 47) && Wide::holds(i64::MAX));
+    }
+
+    #[test]
     fn blocks_keep_work_order_and_round_trip() {
+        round_trip::<Narrow>();
+        round_trip::<Wide>();
+    }
+
+    fn round_trip<R: Record>() {
         let n_creators = 10_000;
         let n = 3 * CHUNK + 5;
         let work_creator: Vec<i64> = (0..n as i64).map(|i| i * 7919 % n_creators).collect();
@@ -250,10 +359,11 @@ mod tests {
                 10 * i as i64
             }
         };
-        let mut blocks = Blocks::new(&work_creator, &demand, &is_new, n_creators as usize, values);
+        let mut blocks: Blocks<R> =
+            Blocks::new(&work_creator, &demand, &is_new, n_creators as usize, values);
         assert_eq!(blocks.n_blocks, 3);
         for b in 0..blocks.n_blocks {
-            let works: Vec<(Work, i64)> = blocks.block(b).map(|r| (r.work(), r.value)).collect();
+            let works: Vec<(Work, i64)> = blocks.block(b).map(|r| (r.work(), r.value())).collect();
             assert!(works.windows(2).all(|w| w[0].0.demand < w[1].0.demand));
             for (w, v) in works {
                 let i = w.demand as usize;
@@ -264,7 +374,7 @@ mod tests {
         }
         blocks.for_each_block_mut(|_, pieces| {
             for r in pieces.into_iter().flatten() {
-                r.value = 2 * r.work().demand + 1;
+                r.set_value(2 * r.work().demand + 1);
             }
         });
         let out = blocks.values_in_work_order(&work_creator);
