@@ -455,19 +455,17 @@ fn allocate_grouped<R: Record>(
     };
     let mut sums: CreatorSums<R> =
         creator_sums(work_creator, demand, is_new, n_creators, plain_values);
-    // The active creators' sums as columns, read once from the rows.
-    let mut active: Vec<usize> = Vec::new();
-    let mut ordinary: Vec<bool> = Vec::new();
-    let mut base_of: Vec<i64> = Vec::new();
-    let mut boost_of: Vec<i64> = Vec::new();
-    for (c, row) in sums.rows.iter().enumerate() {
-        if row.works > 0 {
-            active.push(c);
-            ordinary.push(creator_ordinary[c]);
-            base_of.push(row.base);
-            boost_of.push(row.boost);
-        }
-    }
+    // The active creators (a work this round) and their sums, as columns.
+    let active: Vec<usize> = sums
+        .rows
+        .par_iter()
+        .enumerate()
+        .filter(|(_, row)| row.works > 0)
+        .map(|(c, _)| c)
+        .collect();
+    let ordinary: Vec<bool> = active.par_iter().map(|&c| creator_ordinary[c]).collect();
+    let base_of: Vec<i64> = active.par_iter().map(|&c| sums.rows[c].base).collect();
+    let boost_of: Vec<i64> = active.par_iter().map(|&c| sums.rows[c].boost).collect();
     let plain_totals: Vec<i64> = base_of.iter().zip(&boost_of).map(|(a, b)| a + b).collect();
     let (gini_before, share_before) = diagnostics(&plain_totals, &ordinary);
     let total: i64 = plain_totals.iter().sum();
@@ -555,6 +553,13 @@ fn allocate_grouped<R: Record>(
     let mut s = s_floor;
     let mut step = 1.0f64;
     let mut result = None;
+    // The ordinary group's members, then the head group's, each in creator order.
+    let members: [Vec<usize>; 2] = [true, false].map(|group| {
+        (0..n)
+            .into_par_iter()
+            .filter(|&k| ordinary[k] == group)
+            .collect()
+    });
     for _round in 0..MAX_ROUNDS {
         let (boost, ord_pool_f) = match policy.method {
             Method::Blend => {
@@ -606,9 +611,8 @@ fn allocate_grouped<R: Record>(
             p.clamp(0, pool)
         };
         let mut active_boost = vec![0i64; n];
-        for (group, group_pool) in [(true, ord_pool), (false, pool - ord_pool)] {
-            let members: Vec<usize> = (0..n).filter(|&k| ordinary[k] == group).collect();
-            let weights: Vec<f64> = members.iter().map(|&k| boost[k]).collect();
+        for (members, group_pool) in members.iter().zip([ord_pool, pool - ord_pool]) {
+            let weights: Vec<f64> = members.par_iter().map(|&k| boost[k]).collect();
             for (k, part) in members.iter().zip(apportion_float(group_pool, &weights)) {
                 active_boost[*k] = part;
             }
@@ -616,7 +620,7 @@ fn allocate_grouped<R: Record>(
         // A creator's total does not depend on how its boost is split over its works, so
         // the rounds check creator totals and the works are split once, at the end.
         let totals: Vec<i64> = base_of
-            .iter()
+            .par_iter()
             .zip(&active_boost)
             .map(|(a, b)| a + b)
             .collect();
