@@ -161,25 +161,35 @@ struct CreatorSums<R: Record> {
     blocks: Blocks<R>,
 }
 
+/// The active creators (a work this round) and their sums, as columns in creator order.
+struct Active {
+    index: Vec<usize>,
+    ordinary: Vec<bool>,
+    base: Vec<i64>,
+    boost: Vec<i64>,
+}
+
 /// Group works by creator block and sum them per creator. `plain_values` streams each
 /// work's plain impressions (see [`Blocks::new`]): a new work's are its base part (its
-/// demand, or its share in a shortage), a climbing work's its boost.
+/// demand, or its share in a shortage), a climbing work's its boost. Also returns the
+/// active creators' columns.
 fn creator_sums<R: Record, F, V>(
-    work_creator: &[i64],
-    demand: &[i64],
-    is_new: &[bool],
-    n_creators: usize,
+    (work_creator, demand, is_new, creator_ordinary): Inputs<'_>,
     plain_values: F,
-) -> CreatorSums<R>
+) -> (CreatorSums<R>, Active)
 where
     F: Fn(usize) -> V + Sync,
     V: FnMut(usize) -> i64,
 {
+    let n_creators = creator_ordinary.len();
     let blocks: Blocks<R> = Blocks::new(work_creator, demand, is_new, n_creators, plain_values);
     let mut rows = vec![CreatorRow::default(); n_creators];
-    rows.par_chunks_mut(blocks.width())
+    let width = blocks.width();
+    // Each block's active creators are read off its rows while they are in cache.
+    let by_block: Vec<Vec<(usize, i64, i64)>> = rows
+        .par_chunks_mut(width)
         .enumerate()
-        .for_each(|(b, rows)| {
+        .map(|(b, rows)| {
             for r in blocks.block(b) {
                 let (w, value) = (r.work(), r.value());
                 let row = &mut rows[w.local];
@@ -192,20 +202,38 @@ where
                     row.climb_demand += w.demand;
                 }
             }
-        });
-    CreatorSums { rows, blocks }
+            rows.iter()
+                .enumerate()
+                .filter(|(_, row)| row.works > 0)
+                .map(|(j, row)| (b * width + j, row.base, row.boost))
+                .collect()
+        })
+        .collect();
+    let active: Vec<(usize, i64, i64)> = by_block.into_par_iter().flatten().collect();
+    let active = Active {
+        ordinary: active.par_iter().map(|a| creator_ordinary[a.0]).collect(),
+        base: active.par_iter().map(|a| a.1).collect(),
+        boost: active.par_iter().map(|a| a.2).collect(),
+        index: active.par_iter().map(|a| a.0).collect(),
+    };
+    (CreatorSums { rows, blocks }, active)
 }
 
 /// Gini and ordinary share of per-creator totals over the active creators.
 fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
-    let as_u64: Vec<u64> = totals.iter().map(|&t| t as u64).collect();
-    let total: i128 = totals.iter().map(|&t| t as i128).sum();
-    let ord: i128 = totals
-        .iter()
-        .zip(ordinary)
-        .filter(|(_, &o)| o)
-        .map(|(&t, _)| t as i128)
-        .sum();
+    let as_u64: Vec<u64> = totals.par_iter().map(|&t| t as u64).collect();
+    // Integer sums over fixed chunks: the same for any number of threads.
+    let (total, ord) = totals
+        .par_chunks(CHUNK)
+        .zip(ordinary.par_chunks(CHUNK))
+        .map(|(t, o)| {
+            t.iter()
+                .zip(o)
+                .fold((0i128, 0i128), |(all, ord), (&t, &o)| {
+                    (all + t as i128, ord + if o { t as i128 } else { 0 })
+                })
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let share = if total == 0 {
         0.0
     } else {
@@ -529,22 +557,21 @@ fn allocate_grouped<R: Record>(
     } else {
         (budget_i - new_total).min(climb_total) as i64
     };
-    let mut sums: CreatorSums<R> =
-        creator_sums(work_creator, demand, is_new, n_creators, plain_values);
-    // The active creators (a work this round) and their sums, as columns.
-    let active: Vec<usize> = sums
-        .rows
+    let inputs = (work_creator, demand, is_new, creator_ordinary);
+    let (mut sums, active): (CreatorSums<R>, Active) = creator_sums(inputs, plain_values);
+    let Active {
+        index: active,
+        ordinary,
+        base: base_of,
+        boost: boost_of,
+    } = active;
+    let plain_totals: Vec<i64> = base_of
         .par_iter()
-        .enumerate()
-        .filter(|(_, row)| row.works > 0)
-        .map(|(c, _)| c)
+        .zip(&boost_of)
+        .map(|(a, b)| a + b)
         .collect();
-    let ordinary: Vec<bool> = active.par_iter().map(|&c| creator_ordinary[c]).collect();
-    let base_of: Vec<i64> = active.par_iter().map(|&c| sums.rows[c].base).collect();
-    let boost_of: Vec<i64> = active.par_iter().map(|&c| sums.rows[c].boost).collect();
-    let plain_totals: Vec<i64> = base_of.iter().zip(&boost_of).map(|(a, b)| a + b).collect();
     let (gini_before, share_before) = diagnostics(&plain_totals, &ordinary);
-    let total: i64 = plain_totals.iter().sum();
+    let total: i64 = plain_totals.par_iter().sum();
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
     let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
 
@@ -562,13 +589,13 @@ fn allocate_grouped<R: Record>(
 
     // Fairness over the active creators.
     let n = active.len();
-    let base_f: Vec<f64> = base_of.iter().map(|&b| b as f64).collect();
-    let plain_f: Vec<f64> = boost_of.iter().map(|&b| b as f64).collect();
-    let n_ord = ordinary.iter().filter(|&&o| o).count();
+    let base_f: Vec<f64> = base_of.par_iter().map(|&b| b as f64).collect();
+    let plain_f: Vec<f64> = boost_of.par_iter().map(|&b| b as f64).collect();
+    let n_ord = ordinary.par_iter().filter(|&&o| o).count();
     let n_head = n - n_ord;
     let ordinary_sum = |column: &[i64]| -> i64 {
         column
-            .iter()
+            .par_iter()
             .zip(&ordinary)
             .filter(|(_, &o)| o)
             .map(|(&v, _)| v)
@@ -601,7 +628,7 @@ fn allocate_grouped<R: Record>(
         0.0
     };
     let target: Vec<f64> = ordinary
-        .iter()
+        .par_iter()
         .map(|&o| if o { z_ord } else { z_head })
         .collect();
     let floor_binding = !floor_ok(share_before);
@@ -619,7 +646,11 @@ fn allocate_grouped<R: Record>(
         base: &base_f,
         plain: &plain_f,
         target: &target,
-        direction: target.iter().zip(&plain_f).map(|(z, b)| z - b).collect(),
+        direction: target
+            .par_iter()
+            .zip(&plain_f)
+            .map(|(z, b)| z - b)
+            .collect(),
         denom: n as f64 * total_f,
     };
 
