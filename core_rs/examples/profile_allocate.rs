@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use _core::allocate::{allocate, validate, Method, Policy};
+use _core::allocate::{allocate_checked, Method, Policy};
 use _core::rng::Stream;
 
 fn main() {
@@ -48,12 +48,10 @@ fn main() {
     };
     for _ in 0..5 {
         let t = Instant::now();
-        validate(&work_creator, &demand, &is_new, n_creators, budget, &policy).unwrap();
-        let v = t.elapsed();
-        let a = allocate(&work_creator, &demand, &is_new, &ordinary, budget, &policy);
+        let a =
+            allocate_checked(&work_creator, &demand, &is_new, &ordinary, budget, &policy).unwrap();
         println!(
-            "validate {:?} total {:?} gini {:.4} -> {:.4} feasible {}",
-            v,
+            "total {:?} gini {:.4} -> {:.4} feasible {}",
             t.elapsed(),
             a.gini_before,
             a.gini_after,

@@ -463,7 +463,7 @@ fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f6
     (ok, true)
 }
 
-/// Allocate one round's impressions. Inputs must have passed [`validate`].
+/// Allocate one round's impressions. Inputs must pass [`validate`] (a violation panics).
 pub fn allocate(
     work_creator: &[i64],
     demand: &[i64],
@@ -472,37 +472,74 @@ pub fn allocate(
     budget: i64,
     policy: &Policy,
 ) -> Allocation {
+    allocate_checked(
+        work_creator,
+        demand,
+        is_new,
+        creator_ordinary,
+        budget,
+        policy,
+    )
+    .expect("allocate: inputs must pass validate")
+}
+
+/// Validate and allocate, with the value checks folded into the first pass over the works
+/// (a separate [`validate`] reads every array once more). The error is [`validate`]'s.
+pub fn allocate_checked(
+    work_creator: &[i64],
+    demand: &[i64],
+    is_new: &[bool],
+    creator_ordinary: &[bool],
+    budget: i64,
+    policy: &Policy,
+) -> Result<Allocation, String> {
+    let n_creators = creator_ordinary.len();
+    let n = work_creator.len();
+    let invalid = || {
+        let err = validate(work_creator, demand, is_new, n_creators, budget, policy);
+        Err(err.expect_err("a check failed, so validate reports it"))
+    };
+    if demand.len() != n || is_new.len() != n || budget < 0 || policy.validate().is_err() {
+        return invalid();
+    }
     // New and climbing demand per fixed chunk (totals, and the offsets of the cumulative
-    // rounding), and the largest demand, which decides how grouped works are stored.
-    let chunk_demand: Vec<(i128, i128, i64)> = demand
+    // rounding), the largest demand (it decides how grouped works are stored), and whether
+    // a creator index or a demand is out of range.
+    let chunk_demand: Vec<(i128, i128, i64, bool)> = demand
         .par_chunks(CHUNK)
         .zip(is_new.par_chunks(CHUNK))
-        .map(|(d, n)| {
-            let (mut fresh, mut climbing, mut max) = (0i128, 0i128, 0i64);
-            for (&d, &n) in d.iter().zip(n) {
+        .zip(work_creator.par_chunks(CHUNK))
+        .map(|((d, n), c)| {
+            let (mut fresh, mut climbing, mut max, mut bad) = (0i128, 0i128, 0i64, false);
+            for ((&d, &n), &c) in d.iter().zip(n).zip(c) {
                 if n {
                     fresh += d as i128;
                 } else {
                     climbing += d as i128;
                 }
                 max = max.max(d);
+                bad |= (d < 0) | (c as u64 >= n_creators as u64);
             }
-            (fresh, climbing, max)
+            (fresh, climbing, max, bad)
         })
         .collect();
     let new_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.0).collect();
     let climb_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.1).collect();
+    let total: i128 = new_by_chunk.iter().chain(&climb_by_chunk).sum();
+    if chunk_demand.iter().any(|c| c.3) || total > i64::MAX as i128 {
+        return invalid();
+    }
     let max_demand = chunk_demand.iter().map(|c| c.2).max().unwrap_or(0);
     let chunks = ChunkDemand {
         new: new_by_chunk,
         climbing: climb_by_chunk,
     };
     let args = (work_creator, demand, is_new, creator_ordinary);
-    if Narrow::holds(max_demand) {
+    Ok(if Narrow::holds(max_demand) {
         allocate_grouped::<Narrow>(args, budget, policy, &chunks)
     } else {
         allocate_grouped::<Wide>(args, budget, policy, &chunks)
-    }
+    })
 }
 
 /// New and climbing demand per fixed chunk of works.

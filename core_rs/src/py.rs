@@ -92,10 +92,7 @@ fn allocate_exposure<'py>(
     let creator_ordinary = contiguous(&creator_ordinary);
     let (wc, dm, nw, co): (&[i64], &[i64], &[bool], &[bool]) =
         (&work_creator, &demand, &is_new, &creator_ordinary);
-    let result = py.detach(|| {
-        allocate::validate(wc, dm, nw, co.len(), budget, &policy)?;
-        Ok::<_, String>(allocate::allocate(wc, dm, nw, co, budget, &policy))
-    });
+    let result = py.detach(|| allocate::allocate_checked(wc, dm, nw, co, budget, &policy));
     let a = result.map_err(PyValueError::new_err)?;
     Ok((
         a.impressions.into_pyarray(py),

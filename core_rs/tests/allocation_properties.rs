@@ -1,6 +1,6 @@
 //! Property tests of the allocation invariants (DESIGN.md §4), in plain Rust.
 
-use _core::allocate::{allocate, validate, Method, Policy};
+use _core::allocate::{allocate, allocate_checked, validate, Method, Policy};
 use _core::gini::gini_u64;
 use proptest::prelude::*;
 
@@ -148,4 +148,38 @@ fn bad_inputs_are_named() {
     assert!(validate(&[0], &[1], &[true], 1, 1, &bad)
         .unwrap_err()
         .starts_with("ordinary_floor:"));
+}
+
+#[test]
+fn allocate_checked_reports_what_validate_reports() {
+    let policy = Policy {
+        gini_cap: Some(0.5),
+        ordinary_floor: None,
+        method: Method::Blend,
+    };
+    let ordinary = [true, false];
+    // (work_creator, demand, is_new), budget 10.
+    type Works = (Vec<i64>, Vec<i64>, Vec<bool>);
+    let cases: [Works; 5] = [
+        (vec![0, 5], vec![1, 1], vec![true, true]),
+        (vec![0, -1], vec![1, 1], vec![true, true]),
+        (vec![0, 1], vec![1, -1], vec![true, false]),
+        (vec![0], vec![1, 2], vec![true]),
+        (vec![0, 1], vec![i64::MAX, 1], vec![false, false]),
+    ];
+    for (work_creator, demand, is_new) in cases {
+        let want = validate(&work_creator, &demand, &is_new, 2, 10, &policy).unwrap_err();
+        let got =
+            allocate_checked(&work_creator, &demand, &is_new, &ordinary, 10, &policy).unwrap_err();
+        assert_eq!(got, want);
+    }
+    // Valid input: the same allocation as validate-then-allocate.
+    let (work_creator, demand, is_new) =
+        (vec![0, 1, 1], vec![10, 300, 20], vec![false, true, false]);
+    let checked =
+        allocate_checked(&work_creator, &demand, &is_new, &ordinary, 200, &policy).unwrap();
+    assert_eq!(
+        checked,
+        allocate(&work_creator, &demand, &is_new, &ordinary, 200, &policy)
+    );
 }
