@@ -20,7 +20,7 @@
 
 use rayon::prelude::*;
 
-use crate::blocks::{Blocks, Narrow, Record, Wide};
+use crate::blocks::{Blocks, Layout, Narrow, Record, Wide};
 use crate::gini::{chunked_sum, gini_u64, CHUNK};
 use crate::rounding::{apportion_float, chunk_offsets, floor_mul_div, Rounding};
 use crate::sort::float_key;
@@ -175,6 +175,7 @@ struct Active {
 /// active creators' columns.
 fn creator_sums<R: Record, F, V>(
     (work_creator, demand, is_new, creator_ordinary): Inputs<'_>,
+    chunks: &ChunkDemand,
     plain_values: F,
 ) -> (CreatorSums<R>, Active)
 where
@@ -182,7 +183,8 @@ where
     V: FnMut(usize) -> i64,
 {
     let n_creators = creator_ordinary.len();
-    let blocks: Blocks<R> = Blocks::new(work_creator, demand, is_new, n_creators, plain_values);
+    let works = (work_creator, demand, is_new);
+    let blocks: Blocks<R> = Blocks::new(works, chunks.layout, &chunks.blocks, plain_values);
     let mut rows = vec![CreatorRow::default(); n_creators];
     let width = blocks.width();
     // Each block's active creators are read off its rows while they are in cache.
@@ -505,34 +507,43 @@ pub fn allocate_checked(
     // New and climbing demand per fixed chunk (totals, and the offsets of the cumulative
     // rounding), the largest demand (it decides how grouped works are stored), and whether
     // a creator index or a demand is out of range.
-    let chunk_demand: Vec<(i128, i128, i64, bool)> = demand
+    // Works per creator block are counted here too, for the grouping.
+    let layout = Layout::new(n_creators);
+    let last_block = layout.n_blocks - 1;
+    let chunk_demand: Vec<ChunkPass> = demand
         .par_chunks(CHUNK)
         .zip(is_new.par_chunks(CHUNK))
         .zip(work_creator.par_chunks(CHUNK))
         .map(|((d, n), c)| {
-            let (mut fresh, mut climbing, mut max, mut bad) = (0i128, 0i128, 0i64, false);
+            let mut pass = ChunkPass {
+                blocks: vec![0; layout.n_blocks],
+                ..ChunkPass::default()
+            };
             for ((&d, &n), &c) in d.iter().zip(n).zip(c) {
                 if n {
-                    fresh += d as i128;
+                    pass.new += d as i128;
                 } else {
-                    climbing += d as i128;
+                    pass.climbing += d as i128;
                 }
-                max = max.max(d);
-                bad |= (d < 0) | (c as u64 >= n_creators as u64);
+                pass.max = pass.max.max(d);
+                let bad = (d < 0) | (c as u64 >= n_creators as u64);
+                pass.bad |= bad;
+                // A bad index is counted somewhere harmless; the round is refused anyway.
+                pass.blocks[if bad { last_block } else { layout.block(c) }] += 1;
             }
-            (fresh, climbing, max, bad)
+            pass
         })
         .collect();
-    let new_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.0).collect();
-    let climb_by_chunk: Vec<i128> = chunk_demand.iter().map(|c| c.1).collect();
-    let total: i128 = new_by_chunk.iter().chain(&climb_by_chunk).sum();
-    if chunk_demand.iter().any(|c| c.3) || total > i64::MAX as i128 {
+    let total: i128 = chunk_demand.iter().map(|c| c.new + c.climbing).sum();
+    if chunk_demand.iter().any(|c| c.bad) || total > i64::MAX as i128 {
         return invalid();
     }
-    let max_demand = chunk_demand.iter().map(|c| c.2).max().unwrap_or(0);
+    let max_demand = chunk_demand.iter().map(|c| c.max).max().unwrap_or(0);
     let chunks = ChunkDemand {
-        new: new_by_chunk,
-        climbing: climb_by_chunk,
+        new: chunk_demand.iter().map(|c| c.new).collect(),
+        climbing: chunk_demand.iter().map(|c| c.climbing).collect(),
+        layout,
+        blocks: chunk_demand.into_iter().map(|c| c.blocks).collect(),
     };
     let args = (work_creator, demand, is_new, creator_ordinary);
     Ok(if Narrow::holds(max_demand) {
@@ -542,10 +553,22 @@ pub fn allocate_checked(
     })
 }
 
-/// New and climbing demand per fixed chunk of works.
+/// What the first pass learns about one fixed chunk of works.
+#[derive(Default)]
+struct ChunkPass {
+    new: i128,
+    climbing: i128,
+    max: i64,
+    bad: bool,
+    blocks: Vec<u32>,
+}
+
+/// New and climbing demand per fixed chunk of works, and works per creator block.
 struct ChunkDemand {
     new: Vec<i128>,
     climbing: Vec<i128>,
+    layout: Layout,
+    blocks: Vec<Vec<u32>>,
 }
 
 /// The inputs of [`allocate`], as a tuple.
@@ -595,7 +618,7 @@ fn allocate_grouped<R: Record>(
         (budget_i - new_total).min(climb_total) as i64
     };
     let inputs = (work_creator, demand, is_new, creator_ordinary);
-    let (mut sums, active): (CreatorSums<R>, Active) = creator_sums(inputs, plain_values);
+    let (mut sums, active): (CreatorSums<R>, Active) = creator_sums(inputs, chunks, plain_values);
     let Active {
         index: active,
         ordinary,

@@ -133,6 +133,47 @@ impl Record for Wide {
     }
 }
 
+/// How creators are cut into blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// A creator's block is `creator >> shift`.
+    pub shift: u32,
+    pub n_blocks: usize,
+}
+
+impl Layout {
+    pub fn new(n_creators: usize) -> Layout {
+        let mut shift = BLOCK_BITS;
+        while n_creators.div_ceil(1 << shift) > MAX_BLOCKS && shift < MAX_BITS {
+            shift += 1;
+        }
+        Layout {
+            shift,
+            n_blocks: n_creators.div_ceil(1 << shift).max(1),
+        }
+    }
+
+    /// The block of a valid creator index.
+    #[inline]
+    pub fn block(&self, creator: i64) -> usize {
+        creator as usize >> self.shift
+    }
+
+    /// Works per block in each `CHUNK` of works (what [`Blocks::new`] needs).
+    pub fn count_by_chunk(&self, work_creator: &[i64]) -> Vec<Vec<u32>> {
+        work_creator
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut counts = vec![0u32; self.n_blocks];
+                for &c in chunk {
+                    counts[self.block(c)] += 1;
+                }
+                counts
+            })
+            .collect()
+    }
+}
+
 /// A contiguous range of works grouped by block; several parts let the grouping run in
 /// parallel without changing any per-block order (block b's works are part 0's, then
 /// part 1's, ...). A part's records sit at its works' positions in [`Blocks::records`].
@@ -151,14 +192,15 @@ pub struct Blocks<R: Record> {
 }
 
 impl<R: Record> Blocks<R> {
-    /// Group works by `creator >> shift`. `values(start)` gives the function that yields
-    /// `value[i]` for `i = start, start + 1, ...` in turn (a part starts at a multiple of
-    /// `CHUNK`), so a running computation such as cumulative rounding rides along.
+    /// Group works by block (see [`Layout`]); `chunk_counts[c][b]` is how many works of
+    /// `CHUNK` c belong to block b (the caller counts them in a pass it makes anyway).
+    /// `values(start)` gives the function that yields `value[i]` for `i = start, start +
+    /// 1, ...` in turn (a part starts at a multiple of `CHUNK`), so a running computation
+    /// such as cumulative rounding rides along.
     pub fn new<F, V>(
-        work_creator: &[i64],
-        demand: &[i64],
-        is_new: &[bool],
-        n_creators: usize,
+        (work_creator, demand, is_new): (&[i64], &[i64], &[bool]),
+        layout: Layout,
+        chunk_counts: &[Vec<u32>],
         values: F,
     ) -> Blocks<R>
     where
@@ -166,19 +208,18 @@ impl<R: Record> Blocks<R> {
         V: FnMut(usize) -> i64,
     {
         let n = work_creator.len();
-        let mut shift = BLOCK_BITS;
-        while n_creators.div_ceil(1 << shift) > MAX_BLOCKS && shift < MAX_BITS {
-            shift += 1;
-        }
-        let n_blocks = n_creators.div_ceil(1 << shift).max(1);
+        let Layout { shift, n_blocks } = layout;
         let mask = (1usize << shift) - 1;
         let parts: Vec<Part> = work_ranges(n)
-            .into_par_iter()
+            .into_iter()
             .map(|range| {
                 let mut starts = vec![0usize; n_blocks + 1];
                 starts[0] = range.start;
-                for &c in &work_creator[range.clone()] {
-                    starts[(c as usize >> shift) + 1] += 1;
+                let chunks = range.start / CHUNK..range.end.div_ceil(CHUNK);
+                for counts in &chunk_counts[chunks] {
+                    for (b, &k) in counts.iter().enumerate() {
+                        starts[b + 1] += k as usize;
+                    }
                 }
                 for b in 0..n_blocks {
                     starts[b + 1] += starts[b];
@@ -359,8 +400,10 @@ mod tests {
                 10 * i as i64
             }
         };
+        let layout = Layout::new(n_creators as usize);
+        let counts = layout.count_by_chunk(&work_creator);
         let mut blocks: Blocks<R> =
-            Blocks::new(&work_creator, &demand, &is_new, n_creators as usize, values);
+            Blocks::new((&work_creator, &demand, &is_new), layout, &counts, values);
         assert_eq!(blocks.n_blocks, 3);
         for b in 0..blocks.n_blocks {
             let works: Vec<(Work, i64)> = blocks.block(b).map(|r| (r.work(), r.value())).collect();
