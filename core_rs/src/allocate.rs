@@ -268,7 +268,7 @@ fn gini_and_slope(
     (level / denom, slope / denom)
 }
 
-/// Value bins of [`gini_upper_bound`], as a power of two.
+/// Value bins of [`gini_upper_bound`] at most, as a power of two.
 const BOUND_BITS: u32 = 18;
 /// The upper bound decides only when it clears the target by this much: more than the
 /// rounding error of either sum over a million totals.
@@ -276,12 +276,12 @@ const BOUND_MARGIN: f64 = 1e-9;
 
 /// An upper bound on what [`gini_and_slope`] returns as the Gini, without sorting.
 ///
-/// Totals are counted into 2^18 bins of their float bits (bins follow value order). With
-/// ranks i = 1..n, Σ (2i − n − 1)·t_(i) = 2·Σ i·t_(i) − (n + 1)·Σ t, and Σ i·t_(i) is at
-/// most Σ over bins of (the bin's largest possible value) × (the sum of its ranks): the
-/// bound exceeds the Gini by about the bins' relative width, a few 10^-4. Counts are
-/// integers and the sums run in a fixed order, so the result does not depend on the
-/// number of threads.
+/// Totals are counted into bins of their float bits (bins follow value order; up to 2^18,
+/// about two per total). With ranks i = 1..n, Σ (2i − n − 1)·t_(i) = 2·Σ i·t_(i) − (n +
+/// 1)·Σ t, and Σ i·t_(i) is at most Σ over bins of (the bin's largest possible value) ×
+/// (the sum of its ranks): the bound exceeds the Gini by about the bins' relative width,
+/// a few 10^-4 for a million totals. Counts are integers and the sums run in a fixed
+/// order, so the result does not depend on the number of threads.
 fn gini_upper_bound(n: usize, total_at: impl Fn(usize) -> f64 + Sync, denom: f64) -> f64 {
     if n == 0 {
         return 0.0;
@@ -303,7 +303,9 @@ fn gini_upper_bound(n: usize, total_at: impl Fn(usize) -> f64 + Sync, denom: f64
     if hi == 0 {
         return -(n as f64 + 1.0) * sum / denom; // every total is zero
     }
-    let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(BOUND_BITS);
+    // About two bins per total, up to 2^18: a small round should not clear a large table.
+    let bits = BOUND_BITS.min(usize::BITS - n.leading_zeros() + 1);
+    let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(bits);
     let n_bins = ((hi - lo) >> shift) as usize + 1;
     // One count table per fixed range of totals, allocated on this thread; zeros in the
     // last slot.
