@@ -145,14 +145,15 @@ fn first_index(values: &[i64], bad: impl Fn(i64) -> bool + Sync) -> Option<usize
 }
 
 /// Per-creator sums over the works of one round (one row per creator, so that a work
-/// touches one cache line).
+/// touches one cache line). The pairs are indexed by `is_new as usize`, so a work adds to
+/// them without a branch.
 #[derive(Clone, Copy, Default)]
 struct CreatorRow {
     works: i64,
-    base: i64,
-    boost: i64,
-    climb_demand: i64,
-    new_demand: i64,
+    /// Plain impressions of climbing works (the boost), then of new works (the base).
+    plain: [i64; 2],
+    /// Demand of climbing works, then of new works.
+    demand: [i64; 2],
 }
 
 /// Per-creator sums of one round, and the works grouped by creator block for the split.
@@ -196,18 +197,13 @@ where
                 let (w, value) = (r.work(), r.value());
                 let row = &mut rows[w.local];
                 row.works += 1;
-                if w.is_new {
-                    row.base += value;
-                    row.new_demand += w.demand;
-                } else {
-                    row.boost += value;
-                    row.climb_demand += w.demand;
-                }
+                row.plain[w.is_new as usize] += value;
+                row.demand[w.is_new as usize] += w.demand;
             }
             rows.iter()
                 .enumerate()
                 .filter(|(_, row)| row.works > 0)
-                .map(|(j, row)| (b * width + j, row.base, row.boost))
+                .map(|(j, row)| (b * width + j, row.plain[1], row.plain[0]))
                 .collect()
         })
         .collect();
@@ -604,13 +600,15 @@ fn allocate_grouped<R: Record>(
     let plain_values = |start: usize| {
         let before = offsets.get(start / CHUNK).copied().unwrap_or(weight_total);
         let mut rounding = Rounding::new(amount, weight_total, before);
+        // Branch-free: a work outside the shared group rounds a zero weight (nothing).
+        let otherwise = (!shortage) as i64;
         move |i: usize| {
-            if is_new[i] == shortage {
-                rounding.part(demand[i])
-            } else if shortage {
-                0
+            let (d, eligible) = (demand[i], is_new[i] == shortage);
+            let part = rounding.part(d * eligible as i64);
+            if eligible {
+                part
             } else {
-                demand[i]
+                d * otherwise
             }
         }
     };
@@ -841,10 +839,10 @@ const SPLIT_EVEN: u8 = 2;
 
 impl SplitRow {
     fn new(row: &CreatorRow, boost: i64) -> SplitRow {
-        let (mode, total) = if row.climb_demand > 0 {
-            (SPLIT_CLIMBING, row.climb_demand)
-        } else if row.new_demand > 0 {
-            (SPLIT_NEW, row.new_demand)
+        let (mode, total) = if row.demand[0] > 0 {
+            (SPLIT_CLIMBING, row.demand[0])
+        } else if row.demand[1] > 0 {
+            (SPLIT_NEW, row.demand[1])
         } else {
             (SPLIT_EVEN, row.works)
         };
