@@ -29,6 +29,7 @@ import numpy.typing as npt
 from benchmarks.results import write_section
 from sim.fairness import gini
 from sim.platform import FairnessPolicy, allocate_exposure
+from tests import rounds
 from tests.reference import allocate_ref, gini_ref
 
 I64 = npt.NDArray[np.int64]
@@ -66,16 +67,7 @@ class Round:
 
 
 def realistic_round(n_works: int, seed: int = 0) -> Round:
-    rng = np.random.default_rng(seed)
-    n_creators = max(1, n_works // 10)
-    ordinary = rng.random(n_creators) >= 0.05
-    work_creator = rng.integers(0, n_creators, size=n_works, dtype=np.int64)
-    is_new = rng.random(n_works) < 0.3
-    demand = np.rint(rng.lognormal(np.log(2000.0), 1.0, size=n_works)).astype(np.int64)
-    demand[~ordinary[work_creator]] *= 40
-    demand[is_new] = 300
-    budget = int(demand[is_new].sum() + demand[~is_new].sum() // 2)
-    return Round(work_creator, demand, is_new, ordinary, budget)
+    return Round(*rounds.realistic_round(n_works, seed))
 
 
 POLICY = FairnessPolicy(gini_cap=GINI_CAP, ordinary_floor=ORDINARY_FLOOR, method=METHOD)
@@ -118,6 +110,19 @@ def gini_loop(values: list[int] | list[float]) -> float:
     if n == 0 or total == 0:
         return 0.0
     return 2.0 * weighted / (n * total) - (n + 1) / n
+
+
+def loop_args(r: Round) -> tuple[Any, ...]:
+    """The Python loop's arguments: the round as plain lists, and the policy."""
+    return (
+        r.work_creator.tolist(),
+        r.demand.tolist(),
+        r.is_new.tolist(),
+        r.creator_ordinary.tolist(),
+        r.budget,
+        GINI_CAP,
+        ORDINARY_FLOOR,
+    )
 
 
 def allocate_loop(
@@ -398,15 +403,7 @@ def check_agreement(r: Round) -> str:
     )
     same = np.array_equal(out.impressions, run_numpy(r))
     loop = np.array(
-        allocate_loop(
-            r.work_creator.tolist(),
-            r.demand.tolist(),
-            r.is_new.tolist(),
-            r.creator_ordinary.tolist(),
-            r.budget,
-            GINI_CAP,
-            ORDINARY_FLOOR,
-        ),
+        allocate_loop(*loop_args(r)),
         dtype=np.int64,
     )
     n_creators = r.creator_ordinary.shape[0]
@@ -458,15 +455,7 @@ def run(*, quick: bool = False, write: bool = True) -> None:
         make_round,
         rust=run_rust,
         numpy_ref=run_numpy,
-        loop_input=lambda r: (
-            r.work_creator.tolist(),
-            r.demand.tolist(),
-            r.is_new.tolist(),
-            r.creator_ordinary.tolist(),
-            r.budget,
-            GINI_CAP,
-            ORDINARY_FLOOR,
-        ),
+        loop_input=loop_args,
         loop=lambda args: allocate_loop(*args),
     )
     rounds.clear()

@@ -25,6 +25,7 @@ __all__ = [
     "dump_scenario",
     "load_scenario",
     "parse_scenario",
+    "parse_yaml_text",
 ]
 
 MAX_SCENARIO_BYTES = 2**20
@@ -45,14 +46,20 @@ def load_scenario(source: str | os.PathLike[str], overrides: Sequence[str] = ())
     return parse_scenario(read_scenario_text(path), overrides, origin=str(path))
 
 
-def parse_scenario(text: str, overrides: Sequence[str] = (), origin: str = "<text>") -> Scenario:
-    """Validate a scenario given as YAML text; ``origin`` names it in error messages."""
+def parse_yaml_text(text: str, origin: str) -> object:
+    """The YAML data of a scenario or sweep file, read safely and within the size limit;
+    every problem is a :class:`ScenarioError` naming ``origin``."""
     if len(text.encode("utf-8", errors="replace")) > MAX_SCENARIO_BYTES:
         raise ScenarioError(origin, f"is larger than {MAX_SCENARIO_BYTES} bytes (1 MiB)")
     try:
-        data = safe_yaml.parse(text)
+        return safe_yaml.parse(text)
     except yaml.YAMLError as error:
         raise ScenarioError(origin, yaml_reason(error)) from None
+
+
+def parse_scenario(text: str, overrides: Sequence[str] = (), origin: str = "<text>") -> Scenario:
+    """Validate a scenario given as YAML text; ``origin`` names it in error messages."""
+    data = parse_yaml_text(text, origin)
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(origin, f"must be a mapping of settings (like 'name: x'), got {kind}")

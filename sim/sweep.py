@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim import safe_yaml
@@ -35,11 +34,10 @@ from sim.rundir import HASH_CHARS
 from sim.runner import spawn_seeds
 from sim.scenario import SLUG_PATTERN, Scenario
 from sim.scenario_io import (
-    MAX_SCENARIO_BYTES,
     apply_overrides,
     load_scenario,
+    parse_yaml_text,
     read_scenario_text,
-    yaml_reason,
 )
 from sim.tables import format_value
 
@@ -142,12 +140,7 @@ def load_sweep(source: str | os.PathLike[str]) -> Sweep:
 
 def parse_sweep(text: str, origin: str, folder: Path, default_name: str | None) -> Sweep:
     """Validate sweep YAML; ``folder`` anchors a relative scenario path."""
-    if len(text.encode("utf-8", errors="replace")) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(origin, f"is larger than {MAX_SCENARIO_BYTES} bytes (1 MiB)")
-    try:
-        data = safe_yaml.parse(text)
-    except yaml.YAMLError as error:
-        raise ScenarioError(origin, yaml_reason(error)) from None
+    data = parse_yaml_text(text, origin)
     if not isinstance(data, dict):
         expected = "a mapping with keys scenario, sweep and seeds"
         raise ScenarioError(origin, f"must be {expected}, got {show_value(data)}")

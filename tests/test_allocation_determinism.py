@@ -20,6 +20,7 @@ import pytest
 
 from sim.fairness import gini
 from sim.platform import FairnessPolicy, allocate_exposure
+from tests.rounds import realistic_round
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,7 @@ import struct, sys
 import numpy as np
 from sim.fairness import gini
 from sim.platform import FairnessPolicy, allocate_exposure
+from tests.rounds import realistic_round
 
 inp = np.load(sys.argv[1])
 out = bytearray()
@@ -55,24 +57,15 @@ METHODS: tuple[Literal["blend", "cap"], ...] = ("blend", "cap")
 
 
 def make_input(seed: int = 2024) -> dict[str, Any]:
-    """A realistic round: 10 works per creator, 5% head creators with 40x demand,
-    30% new works with demand 300, lognormal demand, budget half the climbing demand."""
-    rng = np.random.default_rng(seed)
-    n_creators = N_WORKS // 10
-    ordinary = rng.random(n_creators) >= 0.05
-    work_creator = rng.integers(0, n_creators, size=N_WORKS, dtype=np.int64)
-    is_new = rng.random(N_WORKS) < 0.3
-    demand = np.rint(rng.lognormal(np.log(2000.0), 1.0, size=N_WORKS)).astype(np.int64)
-    demand[~ordinary[work_creator]] *= 40
-    demand[is_new] = 300
-    budget = int(demand[is_new].sum() + demand[~is_new].sum() // 2)
+    """A realistic round (see :func:`tests.rounds.realistic_round`) and float values."""
+    work_creator, demand, is_new, ordinary, budget = realistic_round(N_WORKS, seed)
     return {
         "work_creator": work_creator,
         "demand": demand,
         "is_new": is_new,
         "creator_ordinary": ordinary,
         "budget": np.int64(budget),
-        "float_values": rng.lognormal(5.0, 2.0, size=N_WORKS),
+        "float_values": np.random.default_rng(seed + 1).lognormal(5.0, 2.0, size=N_WORKS),
     }
 
 

@@ -29,9 +29,7 @@ def valid_args() -> dict[str, Any]:
     }
 
 
-def call_with(**overrides: Any) -> Allocation:
-    args = valid_args()
-    args.update(overrides)
+def _run(args: dict[str, Any]) -> Allocation:
     return allocate_exposure(
         args["work_creator"],
         args["demand"],
@@ -40,6 +38,10 @@ def call_with(**overrides: Any) -> Allocation:
         args["budget"],
         args["policy"],
     )
+
+
+def call_with(**overrides: Any) -> Allocation:
+    return _run({**valid_args(), **overrides})
 
 
 def test_valid_args_are_valid() -> None:
@@ -227,17 +229,6 @@ def _random_round(seed: int) -> dict[str, Any]:
 
 
 ARRAY_ARGS = ("work_creator", "demand", "is_new", "creator_ordinary")
-
-
-def _run(args: dict[str, Any]) -> Allocation:
-    return allocate_exposure(
-        args["work_creator"],
-        args["demand"],
-        args["is_new"],
-        args["creator_ordinary"],
-        args["budget"],
-        args["policy"],
-    )
 
 
 def _assert_same(a: Allocation, b: Allocation) -> None:

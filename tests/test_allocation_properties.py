@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sim.platform import Allocation, FairnessPolicy, allocate_exposure
 from tests.helpers import exact_gini_int
 from tests.reference import allocate_ref
+from tests.rounds import realistic_round
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
@@ -563,16 +564,7 @@ def test_matches_reference_large(method: Method, seed: int) -> None:
 
 
 def realistic_case(n_works: int, seed: int) -> Case:
-    rng = np.random.default_rng(seed)
-    n_creators = n_works // 10
-    ordinary = rng.random(n_creators) >= 0.05
-    work_creator = rng.integers(0, n_creators, size=n_works, dtype=np.int64)
-    is_new = rng.random(n_works) < 0.3
-    demand = np.rint(rng.lognormal(np.log(2000.0), 1.0, size=n_works)).astype(np.int64)
-    demand[~ordinary[work_creator]] *= 40
-    demand[is_new] = 300
-    budget = int(demand[is_new].sum() + 0.5 * demand[~is_new].sum())
-    return Case(work_creator, demand, is_new, ordinary, budget)
+    return Case(*realistic_round(n_works, seed))
 
 
 # -------------------------------------------------------------------- edge cases

@@ -158,20 +158,6 @@ impl Layout {
     pub fn block(&self, creator: i64) -> usize {
         creator as usize >> self.shift
     }
-
-    /// Works per block in each `CHUNK` of works (what [`Blocks::new`] needs).
-    pub fn count_by_chunk(&self, work_creator: &[i64]) -> Vec<Vec<u32>> {
-        work_creator
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut counts = vec![0u32; self.n_blocks];
-                for &c in chunk {
-                    counts[self.block(c)] += 1;
-                }
-                counts
-            })
-            .collect()
-    }
 }
 
 /// A contiguous range of works grouped by block; several parts let the grouping run in
@@ -349,6 +335,20 @@ fn work_ranges(n_works: usize) -> Vec<Range<usize>> {
 mod tests {
     use super::*;
 
+    /// Works per block in each `CHUNK` of works, as `allocate`'s first pass counts them.
+    fn count_by_chunk(layout: Layout, work_creator: &[i64]) -> Vec<Vec<u32>> {
+        work_creator
+            .chunks(CHUNK)
+            .map(|chunk| {
+                let mut counts = vec![0u32; layout.n_blocks];
+                for &c in chunk {
+                    counts[layout.block(c)] += 1;
+                }
+                counts
+            })
+            .collect()
+    }
+
     #[test]
     fn layouts_decode_what_they_pack() {
         let cases = [
@@ -401,7 +401,7 @@ mod tests {
             }
         };
         let layout = Layout::new(n_creators as usize);
-        let counts = layout.count_by_chunk(&work_creator);
+        let counts = count_by_chunk(layout, &work_creator);
         let mut blocks: Blocks<R> =
             Blocks::new((&work_creator, &demand, &is_new), layout, &counts, values);
         assert_eq!(blocks.n_blocks, 3);

@@ -2,10 +2,6 @@
 //! index order so the parts sum exactly to the amount and each part is within one unit of
 //! its exact quota. Prefix sums make it parallel without changing a single result.
 
-use rayon::prelude::*;
-
-use crate::gini::CHUNK;
-
 /// Part `k` of `amount` over integer weights: floor(A*S_k/W) - floor(A*S_{k-1}/W).
 #[inline]
 pub fn cumulative_part(amount: i128, before: i128, weight: i128, total: i128) -> i64 {
@@ -123,40 +119,6 @@ pub fn chunk_offsets(chunk_totals: &[i128]) -> (Vec<i128>, i128) {
     (offsets, running)
 }
 
-/// Share `amount` over the entries where `eligible(i)` holds, in proportion to `weight(i)`.
-/// Returns one part per entry (0 where not eligible). `amount` must not exceed the total
-/// weight when used for proportional shortage, but any non-negative amount is exact.
-pub fn apportion_integer<E, W>(n: usize, amount: i128, eligible: E, weight: W) -> Vec<i64>
-where
-    E: Fn(usize) -> bool + Sync,
-    W: Fn(usize) -> i64 + Sync,
-{
-    let chunk_totals: Vec<i128> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            (c * CHUNK..((c + 1) * CHUNK).min(n))
-                .filter(|&i| eligible(i))
-                .map(|i| weight(i) as i128)
-                .sum()
-        })
-        .collect();
-    let (offsets, total) = chunk_offsets(&chunk_totals);
-    let mut parts = vec![0i64; n];
-    parts
-        .par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(c, out)| {
-            let mut rounding = Rounding::new(amount, total, offsets[c]);
-            for (j, slot) in out.iter_mut().enumerate() {
-                let i = c * CHUNK + j;
-                if eligible(i) {
-                    *slot = rounding.part(weight(i));
-                }
-            }
-        });
-    parts
-}
-
 /// Share an integer `amount` over float weights by cumulative rounding of their running
 /// sum. Zero total weight shares equally. Parts are non-negative and sum to `amount`.
 pub fn apportion_float(amount: i64, weights: &[f64]) -> Vec<i64> {
@@ -196,9 +158,12 @@ mod tests {
     #[test]
     fn integer_parts_sum_exactly_and_stay_near_quota() {
         let w: Vec<i64> = (0..200_000).map(|i| (i % 17) as i64).collect();
-        let parts = apportion_integer(w.len(), 1_234_567, |i| i % 3 != 0, |i| w[i]);
-        assert_eq!(parts.iter().sum::<i64>(), 1_234_567);
         let total: i64 = (0..w.len()).filter(|i| i % 3 != 0).map(|i| w[i]).sum();
+        let mut rounding = Rounding::new(1_234_567, total as i128, 0);
+        let parts: Vec<i64> = (0..w.len())
+            .map(|i| if i % 3 != 0 { rounding.part(w[i]) } else { 0 })
+            .collect();
+        assert_eq!(parts.iter().sum::<i64>(), 1_234_567);
         for (i, &p) in parts.iter().enumerate() {
             let quota = if i % 3 != 0 {
                 1_234_567.0 * w[i] as f64 / total as f64
