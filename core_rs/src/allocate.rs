@@ -20,9 +20,10 @@
 
 use rayon::prelude::*;
 
-use crate::blocks::{Blocks, Layout, Narrow, Record, Wide};
+use crate::blocks::{Blocks, Layout, Narrow, Record, Wide, Work};
 use crate::gini::{chunked_sum, gini_u64, CHUNK};
-use crate::rounding::{apportion_float, chunk_offsets, floor_mul_div, Rounding};
+use crate::profile;
+use crate::rounding::{apportion_float_by_group, chunk_offsets, FixedRatio, Rounding};
 use crate::sort::float_key;
 
 /// How fairness reshapes the boost layer.
@@ -186,6 +187,7 @@ where
     let n_creators = creator_ordinary.len();
     let works = (work_creator, demand, is_new);
     let blocks: Blocks<R> = Blocks::new(works, chunks.layout, &chunks.blocks, plain_values);
+    profile::mark("group");
     let mut rows = vec![CreatorRow::default(); n_creators];
     let width = blocks.width();
     // Each block's active creators are read off its rows while they are in cache.
@@ -193,12 +195,14 @@ where
         .par_chunks_mut(width)
         .enumerate()
         .map(|(b, rows)| {
-            for r in blocks.block(b) {
-                let (w, value) = (r.work(), r.value());
-                let row = &mut rows[w.local];
-                row.works += 1;
-                row.plain[w.is_new as usize] += value;
-                row.demand[w.is_new as usize] += w.demand;
+            for piece in blocks.block(b) {
+                for r in piece {
+                    let (w, value) = (r.work(), r.value());
+                    let row = &mut rows[w.local];
+                    row.works += 1;
+                    row.plain[w.is_new as usize] += value;
+                    row.demand[w.is_new as usize] += w.demand;
+                }
             }
             rows.iter()
                 .enumerate()
@@ -208,6 +212,7 @@ where
         })
         .collect();
     let active: Vec<(usize, i64, i64)> = by_block.into_par_iter().flatten().collect();
+    profile::mark("creator_sums");
     let active = Active {
         ordinary: active.par_iter().map(|a| creator_ordinary[a.0]).collect(),
         base: active.par_iter().map(|a| a.1).collect(),
@@ -493,6 +498,7 @@ pub fn allocate_checked(
     budget: i64,
     policy: &Policy,
 ) -> Result<Allocation, String> {
+    profile::start();
     let n_creators = creator_ordinary.len();
     let n = work_creator.len();
     let invalid = || {
@@ -507,36 +513,18 @@ pub fn allocate_checked(
     // a creator index or a demand is out of range.
     // Works per creator block are counted here too, for the grouping.
     let layout = Layout::new(n_creators);
-    let last_block = layout.n_blocks - 1;
     let chunk_demand: Vec<ChunkPass> = demand
         .par_chunks(CHUNK)
         .zip(is_new.par_chunks(CHUNK))
         .zip(work_creator.par_chunks(CHUNK))
-        .map(|((d, n), c)| {
-            let mut pass = ChunkPass {
-                blocks: vec![0; layout.n_blocks],
-                ..ChunkPass::default()
-            };
-            for ((&d, &n), &c) in d.iter().zip(n).zip(c) {
-                if n {
-                    pass.new += d as i128;
-                } else {
-                    pass.climbing += d as i128;
-                }
-                pass.max = pass.max.max(d);
-                let bad = (d < 0) | (c as u64 >= n_creators as u64);
-                pass.bad |= bad;
-                // A bad index is counted somewhere harmless; the round is refused anyway.
-                pass.blocks[if bad { last_block } else { layout.block(c) }] += 1;
-            }
-            pass
-        })
+        .map(|((d, n), c)| first_pass(d, n, c, n_creators, layout))
         .collect();
     let total: i128 = chunk_demand.iter().map(|c| c.new + c.climbing).sum();
     if chunk_demand.iter().any(|c| c.bad) || total > i64::MAX as i128 {
         return invalid();
     }
     let max_demand = chunk_demand.iter().map(|c| c.max).max().unwrap_or(0);
+    profile::mark("first_pass");
     let chunks = ChunkDemand {
         new: chunk_demand.iter().map(|c| c.new).collect(),
         climbing: chunk_demand.iter().map(|c| c.climbing).collect(),
@@ -549,6 +537,40 @@ pub fn allocate_checked(
     } else {
         allocate_grouped::<Wide>(args, budget, policy, &chunks)
     })
+}
+
+/// The first pass over one fixed chunk of works. Branch-free: which works are new is
+/// unpredictable, and accumulators stay in registers.
+fn first_pass(
+    demand: &[i64],
+    is_new: &[bool],
+    work_creator: &[i64],
+    n_creators: usize,
+    layout: Layout,
+) -> ChunkPass {
+    let last_block = layout.n_blocks - 1;
+    let mut blocks = vec![0u32; layout.n_blocks];
+    let (mut all, mut new, mut max, mut bad) = (0i128, 0i128, 0i64, false);
+    for ((&d, &n), &c) in demand.iter().zip(is_new).zip(work_creator) {
+        all += d as i128;
+        new += (d & -(n as i64)) as i128;
+        max = max.max(d);
+        let out_of_range = (d < 0) | (c as u64 >= n_creators as u64);
+        bad |= out_of_range;
+        // A bad index is counted somewhere harmless; the round is refused anyway.
+        blocks[if out_of_range {
+            last_block
+        } else {
+            layout.block(c)
+        }] += 1;
+    }
+    ChunkPass {
+        new,
+        climbing: all - new,
+        max,
+        bad,
+        blocks,
+    }
 }
 
 /// What the first pass learns about one fixed chunk of works.
@@ -619,6 +641,7 @@ fn allocate_grouped<R: Record>(
     };
     let inputs = (work_creator, demand, is_new, creator_ordinary);
     let (mut sums, active): (CreatorSums<R>, Active) = creator_sums(inputs, chunks, plain_values);
+    profile::mark("active");
     let Active {
         index: active,
         ordinary,
@@ -630,7 +653,9 @@ fn allocate_grouped<R: Record>(
         .zip(&boost_of)
         .map(|(a, b)| a + b)
         .collect();
+    profile::mark("plain_totals");
     let (gini_before, share_before) = diagnostics(&plain_totals, &ordinary);
+    profile::mark("gini_before");
     let total: i64 = plain_totals.par_iter().sum();
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
     let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
@@ -713,6 +738,7 @@ fn allocate_grouped<R: Record>(
             .collect(),
         denom: n as f64 * total_f,
     };
+    profile::mark("fairness_setup");
 
     let mut tau = policy
         .gini_cap
@@ -720,19 +746,13 @@ fn allocate_grouped<R: Record>(
     let mut s = s_floor;
     let mut step = 1.0f64;
     let mut result = None;
-    // The ordinary group's members, then the head group's, each in creator order.
-    let members: [Vec<usize>; 2] = [true, false].map(|group| {
-        (0..n)
-            .into_par_iter()
-            .filter(|&k| ordinary[k] == group)
-            .collect()
-    });
     for _round in 0..MAX_ROUNDS {
         let (boost, ord_pool_f) = match policy.method {
             Method::Blend => {
                 if policy.gini_cap.is_some() {
                     s = search.newton(s, tau).0;
                 }
+                profile::mark("search");
                 (
                     search.blended(s),
                     (1.0 - s) * boost_ord as f64 + s * target_ord,
@@ -777,13 +797,10 @@ fn allocate_grouped<R: Record>(
             }
             p.clamp(0, pool)
         };
-        let mut active_boost = vec![0i64; n];
-        for (members, group_pool) in members.iter().zip([ord_pool, pool - ord_pool]) {
-            let weights: Vec<f64> = members.par_iter().map(|&k| boost[k]).collect();
-            for (k, part) in members.iter().zip(apportion_float(group_pool, &weights)) {
-                active_boost[*k] = part;
-            }
-        }
+        profile::mark("blend");
+        // Each group's pool over its members, in creator order.
+        let active_boost = apportion_float_by_group([pool - ord_pool, ord_pool], &boost, &ordinary);
+        profile::mark("apportion");
         // A creator's total does not depend on how its boost is split over its works, so
         // the rounds check creator totals and the works are split once, at the end.
         let totals: Vec<i64> = base_of
@@ -792,6 +809,7 @@ fn allocate_grouped<R: Record>(
             .map(|(a, b)| a + b)
             .collect();
         let (gini_after, share_after) = diagnostics(&totals, &ordinary);
+        profile::mark("gini_after");
         let done = cap_ok(gini_after);
         result = Some((gini_after, share_after, active_boost));
         if done {
@@ -808,7 +826,9 @@ fn allocate_grouped<R: Record>(
         creator_boost[c] = b;
     }
     split_over_works(&mut sums, &creator_boost);
+    profile::mark("split");
     let impressions = sums.blocks.values_in_work_order(work_creator);
+    profile::mark("write_back");
     Allocation {
         impressions,
         gini_before,
@@ -821,25 +841,27 @@ fn allocate_grouped<R: Record>(
 
 /// What splitting needs per creator: its boost, the total weight of its eligible works,
 /// the weight already used, and which works are eligible.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct SplitRow {
     boost: i64,
     total: i64,
-    /// 1 / total, for [`floor_mul_div`].
-    inv: f64,
+    /// boost / total, for taking floor(boost * running / total) without a division.
+    ratio: FixedRatio,
     running: i64,
     /// floor(boost * running / total): the part handed out so far.
     handed: i64,
-    mode: u8,
+    /// Bit 0: climbing works weigh their demand; bit 1: new works do; bit 2: every work
+    /// weighs one. Read without a branch (which works are new is unpredictable).
+    select: u8,
 }
 
-const SPLIT_CLIMBING: u8 = 0;
-const SPLIT_NEW: u8 = 1;
-const SPLIT_EVEN: u8 = 2;
+const SPLIT_CLIMBING: u8 = 0b001;
+const SPLIT_NEW: u8 = 0b010;
+const SPLIT_EVEN: u8 = 0b100;
 
 impl SplitRow {
     fn new(row: &CreatorRow, boost: i64) -> SplitRow {
-        let (mode, total) = if row.demand[0] > 0 {
+        let (select, total) = if row.demand[0] > 0 {
             (SPLIT_CLIMBING, row.demand[0])
         } else if row.demand[1] > 0 {
             (SPLIT_NEW, row.demand[1])
@@ -849,19 +871,31 @@ impl SplitRow {
         SplitRow {
             boost,
             total,
-            inv: 1.0 / total as f64,
+            // A creator without works has no total and takes nothing.
+            ratio: FixedRatio::new(boost as u64, total.max(1) as u64),
             running: 0,
             handed: 0,
-            mode,
+            select,
         }
+    }
+
+    /// The weight of a work of this creator: its demand if its kind is split by demand,
+    /// one if every work counts the same, else zero.
+    #[inline]
+    fn weight(&self, work: &Work) -> i64 {
+        let by_demand = (self.select >> work.is_new as u8) & 1;
+        (work.demand & -(by_demand as i64)) + ((self.select >> 2) & 1) as i64
     }
 
     /// The next work's share of the boost, given its weight.
     #[inline]
     fn take(&mut self, weight: i64) -> i64 {
         self.running += weight;
-        // handed <= boost, so the quotient fits.
-        let handed = floor_mul_div(self.boost, self.running, self.total, self.inv) as i64;
+        // running <= total, so handed <= boost fits.
+        let handed = match self.ratio.floor_times(self.running as u64) {
+            Some(q) => q as i64,
+            None => (self.boost as i128 * self.running as i128 / self.total as i128) as i64,
+        };
         let part = handed - self.handed;
         self.handed = handed;
         part
@@ -883,17 +917,14 @@ fn split_over_works<R: Record>(sums: &mut CreatorSums<R>, creator_boost: &[i64])
             .zip(&creator_boost[first..last])
             .map(|(row, &boost)| SplitRow::new(row, boost))
             .collect();
-        for r in pieces.into_iter().flatten() {
-            let w = r.work();
-            let t = &mut table[w.local];
-            let weight = match t.mode {
-                SPLIT_CLIMBING if !w.is_new => w.demand,
-                SPLIT_NEW if w.is_new => w.demand,
-                SPLIT_EVEN => 1,
-                _ => 0,
-            };
-            let base = if w.is_new { w.demand } else { 0 };
-            r.set_value(base + if weight > 0 { t.take(weight) } else { 0 });
+        for piece in pieces {
+            for r in piece.iter_mut() {
+                let w = r.work();
+                let t = &mut table[w.local];
+                // A weight of zero takes nothing: the running weight, so the part, stays.
+                let part = t.take(t.weight(&w));
+                r.set_value((w.demand & -(w.is_new as i64)) + part);
+            }
         }
     });
 }

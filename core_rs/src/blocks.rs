@@ -252,11 +252,12 @@ impl<R: Record> Blocks<R> {
         1 << self.shift
     }
 
-    /// Block b's records, part by part (work order).
-    pub fn block(&self, b: usize) -> impl Iterator<Item = &R> + '_ {
+    /// Block b's records as one piece per part (together in work order). Callers loop
+    /// over the pieces, then over each: a flattened iterator costs a check per record.
+    pub fn block(&self, b: usize) -> impl Iterator<Item = &[R]> + '_ {
         self.parts
             .iter()
-            .flat_map(move |p| self.records[p.starts[b]..p.starts[b + 1]].iter())
+            .map(move |p| &self.records[p.starts[b]..p.starts[b + 1]])
     }
 
     /// Call `f(b, pieces)` for every block b in parallel, with the block's records as one
@@ -406,7 +407,11 @@ mod tests {
             Blocks::new((&work_creator, &demand, &is_new), layout, &counts, values);
         assert_eq!(blocks.n_blocks, 3);
         for b in 0..blocks.n_blocks {
-            let works: Vec<(Work, i64)> = blocks.block(b).map(|r| (r.work(), r.value())).collect();
+            let works: Vec<(Work, i64)> = blocks
+                .block(b)
+                .flatten()
+                .map(|r| (r.work(), r.value()))
+                .collect();
             assert!(works.windows(2).all(|w| w[0].0.demand < w[1].0.demand));
             for (w, v) in works {
                 let i = w.demand as usize;
@@ -416,8 +421,10 @@ mod tests {
             }
         }
         blocks.for_each_block_mut(|_, pieces| {
-            for r in pieces.into_iter().flatten() {
-                r.set_value(2 * r.work().demand + 1);
+            for piece in pieces {
+                for r in piece.iter_mut() {
+                    r.set_value(2 * r.work().demand + 1);
+                }
             }
         });
         let out = blocks.values_in_work_order(&work_creator);

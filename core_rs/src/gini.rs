@@ -53,40 +53,62 @@ pub fn gini_u64(values: &[u64]) -> f64 {
     }
 }
 
-/// Exact Gini of integers already sorted ascending.
-pub fn gini_sorted<T: Copy + Into<u64>>(sorted: &[T]) -> f64 {
-    let mut weighted: u128 = 0;
-    let mut total: u128 = 0;
-    for (i, &v) in sorted.iter().enumerate() {
-        let v: u64 = v.into();
-        weighted += (i as u128 + 1) * v as u128;
-        total += v as u128;
-    }
+/// Exact Gini of integers already sorted ascending. Integer sums over fixed chunks, in
+/// parallel: exact, so the same for any number of threads.
+pub fn gini_sorted<T: Copy + Into<u64> + Sync>(sorted: &[T]) -> f64 {
+    let (weighted, total) = sorted
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut weighted: u128 = 0;
+            let mut total: u128 = 0;
+            for (i, &v) in chunk.iter().enumerate() {
+                let v: u64 = v.into();
+                weighted += (i as u128 + 1) * v as u128;
+                total += v as u128;
+            }
+            // Ranks in this chunk start after c * CHUNK entries.
+            (weighted + (c * CHUNK) as u128 * total, total)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     gini_from_sums(sorted.len() as u64, weighted, total)
 }
 
 fn gini_by_histogram(values: &[u64], max: usize) -> f64 {
     // One histogram per thread-sized part: integer counts do not depend on the split.
-    // Allocated here, not in the workers: glibc serves large blocks on worker threads by
-    // fresh mmaps, and faulting them in costs more than counting.
+    // 32-bit counts when a part cannot overflow them: half the memory to clear and touch.
     let parts = rayon::current_num_threads().clamp(1, 8);
     let step = values.len().div_ceil(parts).max(1);
-    let mut partial: Vec<Vec<u64>> = (0..values.len().div_ceil(step))
-        .map(|_| vec![0u64; max + 1])
+    if step <= u32::MAX as usize {
+        histogram_sums::<u32>(values, max, step)
+    } else {
+        histogram_sums::<u64>(values, max, step)
+    }
+}
+
+/// [`gini_by_histogram`] with counts of type `C`, over parts of `step` values.
+fn histogram_sums<C>(values: &[u64], max: usize, step: usize) -> f64
+where
+    C: Copy + Default + Send + Sync + Into<u64> + std::ops::AddAssign + From<u8>,
+{
+    // Allocated here, not in the workers: glibc serves large blocks on worker threads by
+    // fresh mmaps, and faulting them in costs more than counting.
+    let mut partial: Vec<Vec<C>> = (0..values.len().div_ceil(step))
+        .map(|_| vec![C::default(); max + 1])
         .collect();
     partial
         .par_iter_mut()
         .zip(values.par_chunks(step))
         .for_each(|(h, chunk)| {
             for &v in chunk {
-                h[v as usize] += 1;
+                h[v as usize] += C::from(1);
             }
         });
     let mut before: u128 = 0; // entries with a smaller value
     let mut weighted: u128 = 0;
     let mut total: u128 = 0;
     for v in 0..=max {
-        let k: u64 = partial.iter().map(|h| h[v]).sum();
+        let k: u64 = partial.iter().map(|h| h[v].into()).sum();
         if k == 0 {
             continue;
         }

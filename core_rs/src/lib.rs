@@ -8,6 +8,7 @@ pub mod allocate;
 pub mod blocks;
 pub mod gini;
 pub mod market;
+pub mod profile;
 pub mod rng;
 pub mod rounding;
 pub mod sort;

@@ -2,6 +2,10 @@
 //! index order so the parts sum exactly to the amount and each part is within one unit of
 //! its exact quota. Prefix sums make it parallel without changing a single result.
 
+use rayon::prelude::*;
+
+use crate::gini::CHUNK;
+
 /// Part `k` of `amount` over integer weights: floor(A*S_k/W) - floor(A*S_{k-1}/W).
 #[inline]
 pub fn cumulative_part(amount: i128, before: i128, weight: i128, total: i128) -> i64 {
@@ -22,22 +26,43 @@ pub fn cumulative_floor(amount: i128, prefix: i128, total: i128) -> i128 {
     amount * prefix / total
 }
 
-/// floor(a * b / d) exactly, for a, b >= 0 and d > 0, given `inv` = 1/d as a float.
-///
-/// Below 2^48 the float quotient is within half a unit of a * b / d, so its truncation is
-/// off by at most one, which one branch-free integer step corrects. A 64- or 128-bit
-/// hardware division costs several times more, and the kernels divide once per work.
-/// Every conversion is a signed 64-bit one (128-bit ones are library calls).
-#[inline]
-pub fn floor_mul_div(a: i64, b: i64, d: i64, inv: f64) -> i128 {
-    let product = a as i128 * b as i128;
-    let estimate = a as f64 * b as f64 * inv;
-    if estimate >= (1u64 << 48) as f64 {
-        return product / d as i128;
+/// The ratio amount / total as a 64.64 fixed-point number rounded down, for taking
+/// floor(amount * x / total) at many x in 0..=total with one 64 x 64 -> 128-bit multiply
+/// instead of a division (a hardware division costs several times more, and the kernels
+/// take one per work).
+#[derive(Clone, Copy, Debug)]
+pub struct FixedRatio {
+    whole: u64,
+    frac: u64,
+    total: u64,
+}
+
+impl FixedRatio {
+    /// `total` must be positive; the ratio may exceed one.
+    pub fn new(amount: u64, total: u64) -> Self {
+        let q = ((amount as u128) << 64) / total as u128;
+        Self {
+            whole: (q >> 64) as u64,
+            frac: q as u64,
+            total,
+        }
     }
-    let q = estimate as i64;
-    let r = product - q as i128 * d as i128;
-    (q + (r >= d as i128) as i64 - (r < 0) as i64) as i128
+
+    /// floor(amount * x / total) when the fixed-point product proves it, else `None`
+    /// (x above total, or, with a chance of about x / 2^64, a product too close to an
+    /// integer): the caller then divides exactly.
+    #[inline]
+    pub fn floor_times(&self, x: u64) -> Option<u64> {
+        if x > self.total {
+            return None;
+        }
+        let product = x as u128 * self.frac as u128;
+        let (high, low) = ((product >> 64) as u64, product as u64);
+        // The exact fraction lies in [frac, frac + 1) / 2^64, so amount * x / total lies
+        // in whole * x + [product, product + x) / 2^64: its floor is whole * x + high
+        // unless low + x carries. whole * x <= amount * x / total <= amount: no overflow.
+        low.checked_add(x).map(|_| self.whole * x + high)
+    }
 }
 
 /// [`cumulative_floor`] for a fixed amount and total, evaluated at many prefixes.
@@ -45,32 +70,32 @@ pub fn floor_mul_div(a: i64, b: i64, d: i64, inv: f64) -> i128 {
 pub struct FloorByTotal {
     amount: i128,
     total: i128,
-    inv: f64,
+    /// When amount and total fit 64 bits.
+    fixed: Option<FixedRatio>,
 }
 
 impl FloorByTotal {
-    /// `total` must be positive.
+    /// `amount` must be non-negative and `total` positive.
     pub fn new(amount: i128, total: i128) -> Self {
+        let fits = |v: i128| (0..=u64::MAX as i128).contains(&v);
         Self {
             amount,
             total,
-            inv: 1.0 / total as f64,
+            fixed: (fits(amount) && fits(total))
+                .then(|| FixedRatio::new(amount as u64, total as u64)),
         }
     }
 
-    /// floor(amount * prefix / total), exactly.
+    /// floor(amount * prefix / total), exactly, for a non-negative prefix.
     #[inline]
     pub fn at(&self, prefix: i128) -> i128 {
-        const MAX: i128 = i64::MAX as i128;
-        if self.amount <= MAX && prefix <= MAX && self.total <= MAX {
-            floor_mul_div(
-                self.amount as i64,
-                prefix as i64,
-                self.total as i64,
-                self.inv,
-            )
-        } else {
-            self.amount * prefix / self.total
+        let fast = match self.fixed {
+            Some(ratio) if prefix <= self.total => ratio.floor_times(prefix as u64),
+            _ => None,
+        };
+        match fast {
+            Some(q) => q as i128,
+            None => cumulative_floor(self.amount, prefix, self.total),
         }
     }
 }
@@ -119,35 +144,95 @@ pub fn chunk_offsets(chunk_totals: &[i128]) -> (Vec<i128>, i128) {
     (offsets, running)
 }
 
-/// Share an integer `amount` over float weights by cumulative rounding of their running
-/// sum. Zero total weight shares equally. Parts are non-negative and sum to `amount`.
-pub fn apportion_float(amount: i64, weights: &[f64]) -> Vec<i64> {
+/// Share integer `amounts[g]` over the float weights of each group g (`group[k]` as 0
+/// or 1) by cumulative rounding of the group's running sum, in index order: each part
+/// within one unit of its quota, non-negative, and each group's parts sum exactly to its
+/// amount (a group of zero total weight shares equally). One array, the same parts as
+/// apportioning each group's weights on its own.
+///
+/// The running sums are serial (their rounding depends on the order); the rest is
+/// parallel over fixed chunks. Running sums never decrease and every step from a running
+/// sum to its rounded target is monotone, so a target never falls below the one before
+/// it (no clamp from below), and each target is a function of its own running sum: a
+/// chunk finds the target before it by looking back to each group's previous entry.
+pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Vec<i64> {
     let n = weights.len();
-    let mut parts = vec![0i64; n];
-    if n == 0 || amount <= 0 {
-        return parts;
-    }
-    let total: f64 = weights.iter().sum();
-    if total <= 0.0 {
-        for (before, p) in parts.iter_mut().enumerate() {
-            *p = cumulative_part(amount as i128, before as i128, 1, n as i128);
-        }
-        return parts;
-    }
-    let amount_f = amount as f64;
-    let mut running = 0.0f64;
-    let mut target_before = 0i64;
-    for (k, (p, &w)) in parts.iter_mut().zip(weights).enumerate() {
-        running += w;
-        let target = if k + 1 == n {
+    // Two sums kept in registers, picked without a branch.
+    let (mut sums, mut count) = ([0.0f64; 2], [0usize; 2]);
+    let running: Vec<f64> = weights
+        .iter()
+        .zip(group)
+        .map(|(&w, &g)| {
+            let r = if g { sums[1] } else { sums[0] } + w;
+            sums = if g { [sums[0], r] } else { [r, sums[1]] };
+            r
+        })
+        .collect();
+    count[1] = group.iter().filter(|&&g| g).count();
+    count[0] = n - count[1];
+    let last = [false, true].map(|g| group.iter().rposition(|&x| x == g));
+    let amount_f = amounts.map(|a| a as f64);
+    let target = |k: usize| -> i64 {
+        let g = group[k] as usize;
+        let (amount, total) = (amounts[g], sums[g]);
+        if amount <= 0 || total <= 0.0 {
+            0
+        } else if Some(k) == last[g] {
             amount
         } else {
-            let t = ((running / total) * amount_f + 0.5).floor();
-            (t.max(0.0) as i64).clamp(target_before, amount)
-        };
-        *p = target - target_before;
-        target_before = target;
+            // floor(x) clamped at zero, as truncation of max(x, 0): the same integer, and
+            // `f64::floor` is a libm call on the baseline x86-64 target (no SSE4.1).
+            let x = (running[k] / total) * amount_f[g] + 0.5;
+            (x.max(0.0) as i64).min(amount)
+        }
+    };
+    // A group of zero total weight shares its amount equally (rare: serial).
+    let equal = [0, 1].map(|g| amounts[g] > 0 && count[g] > 0 && sums[g] <= 0.0);
+    if equal.contains(&true) {
+        let mut seen = [0usize; 2];
+        let mut before = [0i64; 2];
+        return (0..n)
+            .map(|k| {
+                let g = group[k] as usize;
+                let t = if equal[g] {
+                    seen[g] += 1;
+                    cumulative_floor(amounts[g] as i128, seen[g] as i128, count[g] as i128) as i64
+                } else {
+                    target(k)
+                };
+                let part = t - before[g];
+                before[g] = t;
+                part
+            })
+            .collect();
     }
+    let mut parts = vec![0i64; n];
+    parts
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let start = c * CHUNK;
+            // Each group's target just before this chunk (0 before its first entry).
+            let mut before = [0i64; 2];
+            let mut found = [false; 2];
+            for k in (0..start).rev() {
+                let g = group[k] as usize;
+                if !found[g] {
+                    found[g] = true;
+                    before[g] = target(k);
+                    if found == [true; 2] {
+                        break;
+                    }
+                }
+            }
+            for (i, p) in out.iter_mut().enumerate() {
+                let k = start + i;
+                let g = group[k] as usize;
+                let t = target(k);
+                *p = t - before[g];
+                before[g] = t;
+            }
+        });
     parts
 }
 
@@ -198,42 +283,56 @@ mod tests {
     }
 
     #[test]
-    fn float_estimated_division_is_exact() {
+    fn fixed_ratio_is_exact_or_declines() {
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         let mut next = || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            ((x >> (x % 64)) >> 1) as i64
+            (x >> (x % 64)) >> 1
         };
+        let mut declined = 0;
         for _ in 0..300_000 {
-            let (a, b, d) = (next(), next(), next().max(1));
-            let want = a as i128 * b as i128 / d as i128;
-            assert_eq!(
-                floor_mul_div(a, b, d, 1.0 / d as f64),
-                want,
-                "{a} * {b} / {d}"
-            );
+            let (a, w) = (next(), next().max(1));
+            let s = next() % (w + 1);
+            let want = (a as u128 * s as u128 / w as u128) as i128;
+            match FixedRatio::new(a, w).floor_times(s) {
+                Some(q) => assert_eq!(q as i128, want, "{a} * {s} / {w}"),
+                None => declined += 1,
+            }
+            assert_eq!(FloorByTotal::new(a as i128, w as i128).at(s as i128), want);
         }
-        let max = i64::MAX;
-        for (a, b, d) in [
-            (max, 1, 1),
+        assert!(
+            declined < 3_000,
+            "the exact division is the exception: {declined}"
+        );
+        // Products that land exactly on an integer, from below in fixed point.
+        assert_eq!(FixedRatio::new(1, 3).floor_times(3), None);
+        assert_eq!(FloorByTotal::new(1, 3).at(3), 1);
+        assert_eq!(FloorByTotal::new(2, 6).at(6), 2);
+        let max = i64::MAX as u64;
+        for (a, s, w) in [
             (max, max, max),
+            (max, 1, max),
             (max, 3, 7),
-            (1 << 48, 1, 1),
-            ((1 << 48) - 1, 1, 1),
-            ((1 << 48) + 1, 1, 1),
+            (1, 1, 1),
             (0, 7, 7),
             (6, 7, 42),
             (6, 7, 43),
+            (5, 0, 3),
         ] {
-            let want = a as i128 * b as i128 / d as i128;
-            assert_eq!(
-                floor_mul_div(a, b, d, 1.0 / d as f64),
-                want,
-                "{a} * {b} / {d}"
-            );
+            let want = (a as u128 * s as u128 / w as u128) as i128;
+            assert_eq!(FloorByTotal::new(a as i128, w as i128).at(s as i128), want);
+            if let Some(q) = FixedRatio::new(a, w).floor_times(s) {
+                assert_eq!(q as i128, want, "{a} * {s} / {w}");
+            }
         }
+        // Beyond the total, or beyond 64 bits, the exact division answers.
+        assert_eq!(FixedRatio::new(3, 7).floor_times(8), None);
+        assert_eq!(FloorByTotal::new(3, 7).at(8), 3);
+        let big = 1i128 << 64;
+        assert_eq!(FloorByTotal::new(big, 3).at(2), 2 * big / 3);
+        assert_eq!(FloorByTotal::new(5, big + 1).at(big), 5 * big / (big + 1));
     }
 
     #[test]
@@ -255,9 +354,73 @@ mod tests {
     #[test]
     fn float_parts_sum_exactly() {
         let w = [0.5, 2.25, 0.0, 7.125, 1.0];
-        let parts = apportion_float(1001, &w);
+        let parts = apportion_float_by_group([1001, 0], &w, &[false; 5]);
         assert_eq!(parts.iter().sum::<i64>(), 1001);
         assert!(parts.iter().all(|&p| p >= 0));
-        assert_eq!(apportion_float(5, &[0.0, 0.0]).iter().sum::<i64>(), 5);
+        let equal = apportion_float_by_group([5, 3], &[0.0; 4], &[false, true, false, true]);
+        assert_eq!(equal, vec![2, 1, 3, 2]);
+    }
+
+    /// The serial algorithm, one group at a time, as it was before the grouped one.
+    fn apportion_serial(amount: i64, weights: &[f64]) -> Vec<i64> {
+        let n = weights.len();
+        let mut parts = vec![0i64; n];
+        if n == 0 || amount <= 0 {
+            return parts;
+        }
+        let total: f64 = weights.iter().fold(0.0, |a, &w| a + w);
+        if total <= 0.0 {
+            for (before, p) in parts.iter_mut().enumerate() {
+                *p = cumulative_part(amount as i128, before as i128, 1, n as i128);
+            }
+            return parts;
+        }
+        let (mut running, mut target_before) = (0.0f64, 0i64);
+        for (k, (p, &w)) in parts.iter_mut().zip(weights).enumerate() {
+            running += w;
+            let target = if k + 1 == n {
+                amount
+            } else {
+                let t = ((running / total) * amount as f64 + 0.5).floor();
+                (t.max(0.0) as i64).clamp(target_before, amount)
+            };
+            *p = target - target_before;
+            target_before = target;
+        }
+        parts
+    }
+
+    #[test]
+    fn grouped_parts_equal_each_group_on_its_own() {
+        let spread = |i: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / 2f64.powi(53);
+        let n = 30_000u64;
+        let cases: Vec<(Vec<f64>, Vec<bool>)> = vec![
+            (
+                (0..n).map(|i| 1e6 * spread(i).powi(3)).collect(),
+                (0..n).map(|i| spread(i + n) < 0.9).collect(),
+            ),
+            (
+                (0..n).map(|i| (i % 7) as f64).collect(),
+                vec![true; n as usize],
+            ),
+            (
+                (0..n).map(|i| if i % 2 == 0 { 0.0 } else { 3.5 }).collect(),
+                (0..n).map(|i| i % 2 == 0).collect(),
+            ),
+            (vec![], vec![]),
+        ];
+        for (weights, group) in cases {
+            for amounts in [[1_000_003, 77], [0, 5], [123_456_789_012, 0], [1, 1]] {
+                let got = apportion_float_by_group(amounts, &weights, &group);
+                for g in [false, true] {
+                    let members: Vec<usize> =
+                        (0..weights.len()).filter(|&k| group[k] == g).collect();
+                    let w: Vec<f64> = members.iter().map(|&k| weights[k]).collect();
+                    let want = apportion_serial(amounts[g as usize], &w);
+                    let have: Vec<i64> = members.iter().map(|&k| got[k]).collect();
+                    assert_eq!(have, want, "group {g}, amounts {amounts:?}");
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,43 @@
+//! Phase timings of the allocation kernel for profiling: built with the `profile` feature,
+//! each [`mark`] prints the time since the previous mark (or [`start`]) to stderr; without
+//! it both compile to nothing. `cargo run --release --no-default-features --features
+//! profile --example profile_allocate` shows where a round spends its time.
+
+#[cfg(feature = "profile")]
+mod timer {
+    use std::cell::Cell;
+    use std::time::Instant;
+
+    thread_local! {
+        static LAST: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+
+    pub fn start() {
+        LAST.with(|last| last.set(Some(Instant::now())));
+    }
+
+    pub fn mark(phase: &str) {
+        LAST.with(|last| {
+            let now = Instant::now();
+            if let Some(before) = last.get() {
+                let ms = (now - before).as_secs_f64() * 1e3;
+                eprintln!("{phase:>16} {ms:7.2} ms");
+            }
+            last.set(Some(now));
+        });
+    }
+}
+
+/// Start timing a round.
+#[inline(always)]
+pub fn start() {
+    #[cfg(feature = "profile")]
+    timer::start();
+}
+
+/// End a phase: print its name and the time since the last mark.
+#[inline(always)]
+pub fn mark(_phase: &str) {
+    #[cfg(feature = "profile")]
+    timer::mark(_phase);
+}
