@@ -44,7 +44,8 @@ def gini(values: Any) -> float:
     >>> gini([0, 0, 0, 1])
     0.75
     """
-    array = _checked(values)
+    # The kernels check for negative and non-finite values in the pass they make anyway.
+    array = non_negative_values("values", values)
     if array.dtype == np.int64:
         return _core.gini_int(np.ascontiguousarray(array, dtype=np.int64))
     return _core.gini_float(np.ascontiguousarray(array, dtype=np.float64))

@@ -21,7 +21,7 @@
 use rayon::prelude::*;
 
 use crate::blocks::{Blocks, Layout, Narrow, Record, Wide, Work};
-use crate::gini::{chunked_sum, gini_u64, CHUNK};
+use crate::gini::{chunked_sum, gini_i64, CHUNK};
 use crate::profile;
 use crate::rounding::{apportion_float_by_group, chunk_offsets, FixedRatio, Rounding};
 use crate::sort::float_key;
@@ -224,7 +224,6 @@ where
 
 /// Gini and ordinary share of per-creator totals over the active creators.
 fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
-    let as_u64: Vec<u64> = totals.par_iter().map(|&t| t as u64).collect();
     // Integer sums over fixed chunks: the same for any number of threads.
     let (total, ord) = totals
         .par_chunks(CHUNK)
@@ -242,7 +241,8 @@ fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
     } else {
         ord as f64 / total as f64
     };
-    (gini_u64(&as_u64), share)
+    let gini = gini_i64(totals).expect("creator totals are sums of non-negative parts");
+    (gini, share)
 }
 
 /// Gini of the totals `total_at(k)` and its slope along `direction`, both over the order

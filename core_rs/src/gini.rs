@@ -23,18 +23,37 @@ pub fn gini_from_sums(n: u64, weighted: u128, total: u128) -> f64 {
     numerator as f64 / (n as u128 * total) as f64
 }
 
+/// Exact Gini of signed integers, or the index of the first negative one.
+pub fn gini_i64(values: &[i64]) -> Result<f64, usize> {
+    // SAFETY: i64 and u64 have the same size and alignment, and every bit pattern is a
+    // valid u64. A negative value reads as one above i64::MAX, so the largest value shows
+    // whether any is negative: the check costs no pass of its own.
+    let unsigned =
+        unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u64>(), values.len()) };
+    let max = max_u64(unsigned);
+    if max > i64::MAX as u64 {
+        return Err(values.iter().position(|&v| v < 0).unwrap_or(0));
+    }
+    Ok(gini_u64_below(unsigned, max))
+}
+
 /// Exact Gini of unsigned integers.
 pub fn gini_u64(values: &[u64]) -> f64 {
-    let n = values.len();
-    if n == 0 {
-        return 0.0;
-    }
-    let max = values
+    gini_u64_below(values, max_u64(values))
+}
+
+fn max_u64(values: &[u64]) -> u64 {
+    values
         .par_chunks(CHUNK)
         .map(|c| c.iter().copied().max().unwrap_or(0))
         .max()
-        .unwrap_or(0);
-    if max == 0 {
+        .unwrap_or(0)
+}
+
+/// [`gini_u64`] of values whose largest is `max`.
+fn gini_u64_below(values: &[u64], max: u64) -> f64 {
+    let n = values.len();
+    if n == 0 || max == 0 {
         return 0.0;
     }
     // A histogram no longer than the values beats sorting; a sparser one does not (its
@@ -185,6 +204,39 @@ mod tests {
         assert_eq!(gini_u64(&[5, 5, 5, 5]), 0.0);
         assert_eq!(gini_u64(&[0, 0, 0, 1]), 0.75);
         assert!((gini_f64(&[0.0, 0.0, 0.0, 1.0]) - 0.75).abs() < 1e-15);
+    }
+
+    #[test]
+    fn counting_equals_the_sorted_sums_for_any_thread_count() {
+        // Values no larger than their count: the histogram path.
+        let n = 300_000u64;
+        let values: Vec<u64> = (0..n)
+            .map(|i| {
+                let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                if i % 3 == 0 {
+                    x % 1000
+                } else {
+                    (x % 200_000) | 1 << 16
+                }
+            })
+            .collect();
+        assert!(values.iter().max().is_some_and(|&m| m > 1 << 16 && m <= n));
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let want = gini_sorted(&sorted);
+        for threads in 1..=3 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            assert_eq!(
+                pool.install(|| gini_u64(&values)),
+                want,
+                "{threads} threads"
+            );
+        }
+        let max = *values.iter().max().expect("values");
+        assert_eq!(histogram_sums::<u64>(&values, max as usize, 1 << 20), want);
     }
 
     #[test]

@@ -23,17 +23,10 @@ fn contiguous<'a, T: numpy::Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) 
 #[pyfunction]
 fn gini_int(py: Python<'_>, values: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
     let values = contiguous(&values);
-    if let Some(i) = values.iter().position(|&v| v < 0) {
-        return Err(PyValueError::new_err(format!(
-            "values: negative value {} at index {i}",
-            values[i]
-        )));
-    }
     let values: &[i64] = &values;
-    Ok(py.detach(|| {
-        let as_u64: Vec<u64> = values.iter().map(|&v| v as u64).collect();
-        gini::gini_u64(&as_u64)
-    }))
+    py.detach(|| gini::gini_i64(values)).map_err(|i| {
+        PyValueError::new_err(format!("values: negative value {} at index {i}", values[i]))
+    })
 }
 
 /// Gini coefficient of non-negative finite floats.
