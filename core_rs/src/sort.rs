@@ -8,6 +8,8 @@ const BITS: u32 = 11;
 const BUCKETS: usize = 1 << BITS;
 /// Below this a comparison sort is faster than clearing the counters.
 const SMALL: usize = 1024;
+/// Below this many keys a pass is not split over threads.
+const PARALLEL_MIN: usize = 1 << 17;
 
 /// Digit `pass` (0 = lowest bits) of a key.
 #[inline]
@@ -38,7 +40,13 @@ where
         .max()
         .unwrap_or(0);
     let passes = ((u64::BITS - max.leading_zeros()) as usize).div_ceil(BITS as usize);
-    let step = n.div_ceil(rayon::current_num_threads().clamp(1, 64));
+    // One part per thread; below PARALLEL_MIN keys one part (the threads cost more).
+    let parts = if n < PARALLEL_MIN {
+        1
+    } else {
+        rayon::current_num_threads().clamp(1, 64)
+    };
+    let step = n.div_ceil(parts);
     let mut scratch = values.clone(); // every slot is overwritten by each pass
     for pass in 0..passes {
         let counts: Vec<Vec<usize>> = values
@@ -129,7 +137,7 @@ mod tests {
 
     #[test]
     fn any_number_of_threads_gives_the_stable_order() {
-        let pairs: Vec<(u64, u32)> = (0..50_000u64)
+        let pairs: Vec<(u64, u32)> = (0..PARALLEL_MIN as u64 + 70_001)
             .map(|i| ((i * 7919) % 4099 + ((i % 5) << 40), i as u32))
             .collect();
         let mut want = pairs.clone();
