@@ -843,9 +843,8 @@ fn allocate_grouped<R: Record>(
 /// the weight already used, and which works are eligible.
 #[derive(Clone, Copy)]
 struct SplitRow {
-    boost: i64,
-    total: i64,
-    /// boost / total, for taking floor(boost * running / total) without a division.
+    /// boost / (total weight of the eligible works), for taking floor(boost * running /
+    /// total) without a division.
     ratio: FixedRatio,
     running: i64,
     /// floor(boost * running / total): the part handed out so far.
@@ -869,8 +868,6 @@ impl SplitRow {
             (SPLIT_EVEN, row.works)
         };
         SplitRow {
-            boost,
-            total,
             // A creator without works has no total and takes nothing.
             ratio: FixedRatio::new(boost as u64, total.max(1) as u64),
             running: 0,
@@ -892,10 +889,7 @@ impl SplitRow {
     fn take(&mut self, weight: i64) -> i64 {
         self.running += weight;
         // running <= total, so handed <= boost fits.
-        let handed = match self.ratio.floor_times(self.running as u64) {
-            Some(q) => q as i64,
-            None => (self.boost as i128 * self.running as i128 / self.total as i128) as i64,
-        };
+        let handed = self.ratio.floor_at(self.running as u64) as i64;
         let part = handed - self.handed;
         self.handed = handed;
         part

@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use crate::sort::radix_sort_by_key;
+use crate::sort::radix_sort_by_key_below;
 
 /// Values above this maximum are sorted instead of counted.
 const HISTOGRAM_MAX: u64 = 1 << 22;
@@ -63,11 +63,11 @@ fn gini_u64_below(values: &[u64], max: u64) -> f64 {
     } else if max <= u32::MAX as u64 {
         // Half the bytes to move, and the radix sort skips the empty high digits.
         let mut sorted: Vec<u32> = values.par_iter().map(|&v| v as u32).collect();
-        radix_sort_by_key(&mut sorted, |&v| v as u64);
+        radix_sort_by_key_below(&mut sorted, |&v| v as u64, max);
         gini_sorted(&sorted)
     } else {
         let mut sorted = values.to_vec();
-        radix_sort_by_key(&mut sorted, |&v| v);
+        radix_sort_by_key_below(&mut sorted, |&v| v, max);
         gini_sorted(&sorted)
     }
 }

@@ -6,13 +6,6 @@ use rayon::prelude::*;
 
 use crate::gini::CHUNK;
 
-/// Part `k` of `amount` over integer weights: floor(A*S_k/W) - floor(A*S_{k-1}/W).
-#[inline]
-pub fn cumulative_part(amount: i128, before: i128, weight: i128, total: i128) -> i64 {
-    (cumulative_floor(amount, before + weight, total) - cumulative_floor(amount, before, total))
-        as i64
-}
-
 /// floor(A * S / W) exactly, for non-negative A, S and W > 0 whose product fits 128 bits:
 /// a 64-bit division when the product fits 64 bits (the common case), 128-bit otherwise.
 #[inline]
@@ -34,6 +27,7 @@ pub fn cumulative_floor(amount: i128, prefix: i128, total: i128) -> i128 {
 pub struct FixedRatio {
     whole: u64,
     frac: u64,
+    amount: u64,
     total: u64,
 }
 
@@ -44,8 +38,18 @@ impl FixedRatio {
         Self {
             whole: (q >> 64) as u64,
             frac: q as u64,
+            amount,
             total,
         }
+    }
+
+    /// floor(amount * x / total), exactly, for x in 0..=total: the fixed-point product,
+    /// or in the rare case it cannot decide, one exact division.
+    #[inline]
+    pub fn floor_at(&self, x: u64) -> u64 {
+        debug_assert!(x <= self.total);
+        self.floor_times(x)
+            .unwrap_or_else(|| (self.amount as u128 * x as u128 / self.total as u128) as u64)
     }
 
     /// floor(amount * x / total) when the fixed-point product proves it, else `None`
@@ -158,7 +162,7 @@ pub fn chunk_offsets(chunk_totals: &[i128]) -> (Vec<i128>, i128) {
 pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Vec<i64> {
     let n = weights.len();
     // Two sums kept in registers, picked without a branch.
-    let (mut sums, mut count) = ([0.0f64; 2], [0usize; 2]);
+    let mut sums = [0.0f64; 2];
     let running: Vec<f64> = weights
         .iter()
         .zip(group)
@@ -168,8 +172,8 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
             r
         })
         .collect();
-    count[1] = group.iter().filter(|&&g| g).count();
-    count[0] = n - count[1];
+    let in_group_1 = group.iter().filter(|&&g| g).count();
+    let count = [n - in_group_1, in_group_1];
     let last = [false, true].map(|g| group.iter().rposition(|&x| x == g));
     let amount_f = amounts.map(|a| a as f64);
     let target = |k: usize| -> i64 {
@@ -371,7 +375,8 @@ mod tests {
         let total: f64 = weights.iter().fold(0.0, |a, &w| a + w);
         if total <= 0.0 {
             for (before, p) in parts.iter_mut().enumerate() {
-                *p = cumulative_part(amount as i128, before as i128, 1, n as i128);
+                let floor = |s: usize| cumulative_floor(amount as i128, s as i128, n as i128);
+                *p = (floor(before + 1) - floor(before)) as i64;
             }
             return parts;
         }

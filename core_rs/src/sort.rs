@@ -27,6 +27,24 @@ where
     T: Copy + Send + Sync,
     K: Fn(&T) -> u64 + Sync,
 {
+    if values.len() < SMALL {
+        values.sort_by_key(|v| key(v));
+        return;
+    }
+    let max = values
+        .par_chunks(SMALL)
+        .map(|c| c.iter().map(&key).max().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    radix_sort_by_key_below(values, key, max);
+}
+
+/// [`radix_sort_by_key`] when the caller already knows the largest key, `max`.
+pub fn radix_sort_by_key_below<T, K>(values: &mut Vec<T>, key: K, max: u64)
+where
+    T: Copy + Send + Sync,
+    K: Fn(&T) -> u64 + Sync,
+{
     let n = values.len();
     if n < SMALL {
         values.sort_by_key(|v| key(v));
@@ -34,11 +52,6 @@ where
     }
     // Only the digits below the largest key's top bit can differ: smaller keys take
     // fewer passes.
-    let max = values
-        .par_chunks(SMALL)
-        .map(|c| c.iter().map(&key).max().unwrap_or(0))
-        .max()
-        .unwrap_or(0);
     let passes = ((u64::BITS - max.leading_zeros()) as usize).div_ceil(BITS as usize);
     // One part per thread; below PARALLEL_MIN keys one part (the threads cost more).
     let parts = if n < PARALLEL_MIN {
