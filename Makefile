@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP_VENV := $(VENV)/.stamp-venv
 STAMP_EXT := $(VENV)/.stamp-ext
-RUST_SRC := $(shell find core_rs/src -name '*.rs') core_rs/Cargo.toml Cargo.toml
+RUST_SRC := $(shell find core_rs -name '*.rs' -not -path '*/target/*') $(wildcard core_rs/*/Cargo.toml) Cargo.toml
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
@@ -41,8 +41,9 @@ typecheck: $(STAMP_EXT)
 	$(PY) -m mypy.stubtest sim._core
 
 rust-test:
-	cargo test --release -q --no-default-features -p ecosim-core
-	cargo clippy --release -q --no-default-features -p ecosim-core -- -D warnings
+	cargo test --release -q -p ecosim-core
+	@! cargo tree -p ecosim-core -e normal | grep -q pyo3 || { echo "ecosim-core must not depend on pyo3"; exit 1; }
+	cargo clippy --release -q --workspace -- -D warnings
 
 py-test: $(STAMP_EXT)
 	$(PY) -m pytest

@@ -1,6 +1,6 @@
 //! Phase timings of the allocation kernel for profiling: built with the `profile` feature,
 //! each [`mark`] prints the time since the previous mark (or [`start`]) to stderr; without
-//! it both compile to nothing. `cargo run --release --no-default-features --features
+//! it both compile to nothing. `cargo run --release --features
 //! profile --example profile_allocate` shows where a round spends its time.
 
 #[cfg(feature = "profile")]

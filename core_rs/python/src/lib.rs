@@ -7,9 +7,9 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::allocate::{self, Method, Policy};
-use crate::gini;
-use crate::market;
+use ecosim_core::allocate::{self, Method, Policy};
+use ecosim_core::gini;
+use ecosim_core::market;
 
 /// A contiguous view of the array, or a copy when it is strided (documented behaviour).
 fn contiguous<'a, T: numpy::Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) -> Cow<'a, [T]> {

@@ -1,7 +1,7 @@
 //! Property tests of the allocation invariants (DESIGN.md §4), in plain Rust.
 
-use _core::allocate::{allocate, allocate_checked, validate, Method, Policy};
-use _core::gini::gini_u64;
+use ecosim_core::allocate::{allocate, allocate_checked, validate, Method, Policy};
+use ecosim_core::gini::gini_u64;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

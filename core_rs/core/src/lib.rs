@@ -1,8 +1,8 @@
 //! ecosim core: traffic allocation under fairness control, inequality metrics, and the
 //! population-wide viewing and buying kernels of the daily loop.
 //!
-//! The algorithms are plain Rust (tested with `cargo test --no-default-features`); the
-//! `python` feature adds the thin PyO3 layer in [`py`] that converts and validates arrays.
+//! Plain Rust with no Python in it (`cargo test -p ecosim-core`); the binding crate
+//! `core_rs/python` (`sim._core`) only converts and validates arrays and calls in here.
 
 pub mod allocate;
 pub mod blocks;
@@ -12,6 +12,3 @@ pub mod profile;
 pub mod rng;
 pub mod rounding;
 pub mod sort;
-
-#[cfg(feature = "python")]
-mod py;

@@ -1,12 +1,12 @@
 //! Times `allocate` on a round of 10^7 works and 10^6 creators (both constraints binding):
-//! `cargo run --release --no-default-features --example profile_allocate [N | DIR]`, with
+//! `cargo run --release --example profile_allocate [N | DIR]`, with
 //! a synthetic round of N works (default 10^7) or a round saved in DIR (see [`load`]).
 //! With `--features profile` every phase of the kernel prints its time too.
 
 use std::time::Instant;
 
-use _core::allocate::{allocate_checked, Method, Policy};
-use _core::rng::Stream;
+use ecosim_core::allocate::{allocate_checked, Method, Policy};
+use ecosim_core::rng::Stream;
 
 fn main() {
     // As the Python module does at import (see `py.rs`): keep freed memory for reuse.
