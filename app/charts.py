@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.fairness import lorenz
-from sim.metrics import DAILY_METRICS
+from sim.metrics.catalogue import DAILY_METRICS
 
 type AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
 """What the chart functions return; ``st.altair_chart`` takes each."""

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from sim.rundir import parquet_bytes
-from sim.scenario import Scenario
-from sim.scenario_io import dump_scenario
+from sim.runs.directory import parquet_bytes
+from sim.scenario.files import dump_scenario
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

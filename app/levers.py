@@ -2,7 +2,7 @@
 
 The schema is the single description of the levers: their groups, kinds, bounds, defaults
 and one-line meanings. This module turns it into widgets and turns the widgets' values
-back into a validated :class:`~sim.scenario.Scenario`.
+back into a validated :class:`~sim.scenario.schema.Scenario`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Literal
 import streamlit as st
 from pydantic import ValidationError
 
-from sim.errors import ScenarioError, from_validation_error
-from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError, from_validation_error
+from sim.scenario.schema import Scenario
 
 GROUPS = ("traffic", "commerce", "population", "run")
 """Lever groups in the order the scenario file writes them."""

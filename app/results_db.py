@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from app.charts import NUMERIC_METRICS
-from sim.rundir import SUMMARY_FILE
+from sim.runs.directory import SUMMARY_FILE
 
 SWEEP_INDEX = "runs.parquet"
 """A sweep directory's index: one row per run, with its lever values and ``run_dir``."""

@@ -1,6 +1,6 @@
 """Simulations for the app: scenario sources, cached runs with a progress bar, KPI cards.
 
-Every run goes through :func:`sim.runner.simulate`, the one entry point the CLI and the
+Every run goes through :func:`sim.runs.simulate.simulate`, the one entry point the CLI and the
 sweeps use too, and is cached by the scenario's canonical YAML (which determines its
 hash) plus the seed, so revisiting a run is instant.
 """
@@ -18,13 +18,13 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-import sim.model  # noqa: F401  (imported now, while the page loads, not on the first Run)
-from sim.errors import MemoryLimitError, ScenarioError, from_validation_error
-from sim.memory import check_memory
-from sim.metrics import RUN_KPIS
-from sim.runner import RunResult, simulate
-from sim.scenario import Scenario
-from sim.scenario_io import MAX_SCENARIO_BYTES, dump_scenario, parse_scenario
+import sim.model.ecosystem  # noqa: F401  (imported now, while the page loads, not on the first Run)
+from sim.metrics.catalogue import RUN_KPIS
+from sim.runs.simulate import RunResult, simulate
+from sim.scenario.errors import MemoryLimitError, ScenarioError, from_validation_error
+from sim.scenario.files import MAX_SCENARIO_BYTES, dump_scenario, parse_scenario
+from sim.scenario.memory import check_memory
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -204,7 +204,7 @@ class KpiCard:
 
     @property
     def help(self) -> str:
-        """The KPI's one-line meaning, from :data:`sim.metrics.RUN_KPIS`."""
+        """The KPI's one-line meaning, from :data:`sim.metrics.catalogue.RUN_KPIS`."""
         return RUN_KPIS.get(self.kpi, "")
 
     def format(self, value: float) -> str:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from benchmarks.results import write_section
-from sim.scenario_io import load_scenario
+from sim.scenario.files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["population.fans=2000", "population.creators=200", "population.merchants=40",
@@ -21,8 +21,8 @@ SMALL = ["population.fans=2000", "population.creators=200", "population.merchant
 
 _CHILD = """
 import json, sys, time
-from sim.model import EcosystemModel
-from sim.scenario_io import load_scenario
+from sim.model.ecosystem import EcosystemModel
+from sim.scenario.files import load_scenario
 scenario = load_scenario(sys.argv[1], sys.argv[3:])
 days = int(sys.argv[2])
 start = time.perf_counter()
@@ -53,7 +53,7 @@ def timed_run(scenario: str, days: int, overrides: list[str]) -> dict[str, float
 def day_versus_mesa(repeats: int) -> tuple[float, float]:
     """Median seconds for one day at 2k fans: the vectorised model vs plain Mesa."""
     from benchmarks.mesa_day import MesaDayModel
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
     scenario = load_scenario(ROOT / "scenarios/baseline.yaml", SMALL)
     ours, theirs = [], []

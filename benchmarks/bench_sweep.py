@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.results import write_section
-from sim import safe_yaml
-from sim.sweep import Sweep, load_sweep
-from sim.sweep_dask import cpu_count, local_cluster, run_sweep, worker_env
-from sim.sweep_layout import prepare
-from sim.sweep_ledger import Ledger
+from sim.scenario import safe_yaml
+from sim.sweeps.cluster import cpu_count, local_cluster, run_sweep, worker_env
+from sim.sweeps.layout import prepare
+from sim.sweeps.ledger import Ledger
+from sim.sweeps.spec import Sweep, load_sweep
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -60,8 +60,8 @@ def small_sweep(folder: Path, days: int, seeds: int) -> Sweep:
 
 def warm_up() -> None:
     """One tiny run in a worker: imports and first calls, outside the timing."""
-    from sim.runner import simulate
-    from sim.scenario import Scenario
+    from sim.runs.simulate import simulate
+    from sim.scenario.schema import Scenario
 
     tiny = {"fans": 500, "creators": 50, "merchants": 20, "suppliers": 20}
     simulate(Scenario.model_validate({"population": tiny, "run": {"days": 2}}))

@@ -10,7 +10,7 @@ import math
 
 import mesa
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 
 class MesaCreator(mesa.Agent):  # type: ignore[misc]

@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
-    from sim.scenario import Scenario
+    from sim.model.ecosystem import EcosystemModel
+    from sim.scenario.schema import Scenario
 
 __all__ = ["EcosystemModel", "Scenario", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "EcosystemModel":
-        from sim.model import EcosystemModel
+        from sim.model.ecosystem import EcosystemModel
 
         return EcosystemModel
     if name == "Scenario":
-        from sim.scenario import Scenario
+        from sim.scenario.schema import Scenario
 
         return Scenario
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m sim``: the ``ecosim`` command line."""
 
-from sim.cli import main
+from sim.commands.cli import main
 
 raise SystemExit(main())

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.metrics import CREATOR_COLUMNS, DAILY_METRICS, RUN_KPIS
-from sim.scenario import Scenario
+from sim.metrics.catalogue import CREATOR_COLUMNS, DAILY_METRICS, RUN_KPIS
+from sim.scenario.schema import Scenario
 
 
 def _table(rows: dict[str, str], head: str) -> str:

@@ -18,8 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import pytest
 
+from sim.allocation import FairnessPolicy, allocate_exposure
 from sim.fairness import gini
-from sim.platform import FairnessPolicy, allocate_exposure
 from tests.rounds import realistic_round
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ WORKER = """
 import struct, sys
 import numpy as np
 from sim.fairness import gini
-from sim.platform import FairnessPolicy, allocate_exposure
+from sim.allocation import FairnessPolicy, allocate_exposure
 from tests.rounds import realistic_round
 
 inp = np.load(sys.argv[1])

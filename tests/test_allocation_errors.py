@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from sim.platform import Allocation, FairnessPolicy, allocate_exposure
+from sim.allocation import Allocation, FairnessPolicy, allocate_exposure
 from tests.helpers import expect_error, is_panic
 
 I64 = npt.NDArray[np.int64]

@@ -1,4 +1,4 @@
-"""Property tests of ``sim.platform.allocate_exposure`` (DESIGN.md section 4, invariants 1-7).
+"""Property tests of ``sim.allocation.allocate_exposure`` (DESIGN.md section 4, invariants 1-7).
 
 Every check recomputes what it needs from the returned impressions with exact integer /
 rational arithmetic, so a test never trusts the diagnostics it is checking. Inputs are
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
-from sim.platform import Allocation, FairnessPolicy, allocate_exposure
+from sim.allocation import Allocation, FairnessPolicy, allocate_exposure
 from tests.helpers import exact_gini_int
 from tests.reference import allocate_ref
 from tests.rounds import realistic_round

@@ -18,15 +18,15 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import charts, downloads, levers, results_db, runs
-from sim import memory
-from sim.cli import build_parser
 from sim.commands.app import command_line
-from sim.metrics import DAILY_METRICS, RUN_KPIS
-from sim.model import EcosystemModel
-from sim.runner import save_run, simulate
-from sim.scenario import Scenario
-from sim.scenario_io import load_scenario, parse_scenario
-from sim.tables import format_number
+from sim.commands.cli import build_parser
+from sim.commands.tables import format_number
+from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
+from sim.model.ecosystem import EcosystemModel
+from sim.runs.simulate import save_run, simulate
+from sim.scenario import memory
+from sim.scenario.files import load_scenario, parse_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "app" / "main.py")

@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import memory, rundir
-from sim.cli import main
-from sim.rundir import is_complete, run_directory, run_summary, write_run
-from sim.scenario import Scenario
-from sim.scenario_io import load_scenario
+from sim.commands.cli import main
+from sim.runs import directory as rundir
+from sim.runs.directory import is_complete, run_directory, run_summary, write_run
+from sim.scenario import memory
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -137,7 +138,7 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_run_end_to_end_with_the_model(tmp_path: Path) -> None:
-    pytest.importorskip("sim.model")
+    pytest.importorskip("sim.model.ecosystem")
     out = tmp_path / "runs"
     result = ecosim("run", BASELINE, "--days", "3", "--seed", "5", "--out", out, "--quiet", *TINY)
     assert result.returncode == 0, result.stderr
@@ -181,9 +182,9 @@ class FakeModel:
 
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> type[FakeModel]:
-    module = types.ModuleType("sim.model")
+    module = types.ModuleType("sim.model.ecosystem")
     module.EcosystemModel = FakeModel  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sim.model", module)
+    monkeypatch.setitem(sys.modules, "sim.model.ecosystem", module)
     monkeypatch.setattr(FakeModel, "fail", False)
     return FakeModel
 

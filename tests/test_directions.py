@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.runner import RunResult, simulate_seeds, spawn_seeds
-from sim.scenario_io import load_scenario
+from sim.runs.simulate import RunResult, simulate_seeds, spawn_seeds
+from sim.scenario.files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = [

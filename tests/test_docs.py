@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.docs import levers_markdown, metrics_markdown
-from sim.metrics import CREATOR_COLUMNS, DAILY_METRICS, RUN_KPIS
-from sim.model import EcosystemModel
-from sim.scenario_io import load_scenario
+from sim.metrics.catalogue import CREATOR_COLUMNS, DAILY_METRICS, RUN_KPIS
+from sim.model.ecosystem import EcosystemModel
+from sim.scenario.files import load_scenario
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

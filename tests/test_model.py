@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-import sim.commerce
+import sim.model.steps.commerce
 from sim.fairness import gini
-from sim.metrics import DAILY_METRICS
-from sim.model import EcosystemModel
-from sim.scenario import Scenario
-from sim.scenario_io import load_scenario
+from sim.metrics.catalogue import DAILY_METRICS
+from sim.model.ecosystem import EcosystemModel
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = [
@@ -39,19 +39,19 @@ def small(name: str = "baseline", *extra: str) -> Scenario:
 def baseline_run() -> tuple[EcosystemModel, list[Any]]:
     """A short baseline run that also keeps every day's orders for the identity checks."""
     captured: list[Any] = []
-    original = sim.commerce.buy
+    original = sim.model.steps.commerce.buy
 
     def keep(*args: Any, **kwargs: Any) -> Any:
         orders = original(*args, **kwargs)
         captured.append(orders)
         return orders
 
-    sim.commerce.buy = keep
+    sim.model.steps.commerce.buy = keep
     try:
         model = EcosystemModel(small())
         model.run()
     finally:
-        sim.commerce.buy = original
+        sim.model.steps.commerce.buy = original
     return model, captured
 
 
@@ -103,10 +103,10 @@ def test_books_balance(baseline_run: tuple[EcosystemModel, list[Any]]) -> None:
 
 
 def test_impressions_equal_the_allocation(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.traffic
+    import sim.model.steps.traffic
 
     allocated: list[int] = []
-    original = sim.traffic.allocate
+    original = sim.model.steps.traffic.allocate
 
     def keep(model: EcosystemModel, works: Any) -> Any:
         allocation = original(model, works)
@@ -115,7 +115,7 @@ def test_impressions_equal_the_allocation(monkeypatch: pytest.MonkeyPatch) -> No
         assert int(allocation.impressions.sum()) == min(model.last_budget, _demand(model, works))
         return allocation
 
-    monkeypatch.setattr(sim.traffic, "allocate", keep)
+    monkeypatch.setattr(sim.model.steps.traffic, "allocate", keep)
     model = EcosystemModel(small("baseline", "run.days=10"))
     model.run()
     assert list(model.daily_metrics()["impressions"]) == allocated

@@ -11,16 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import MemoryLimitError, ScenarioError
-from sim.memory import check_memory, estimate_memory_bytes, memory_breakdown
-from sim.scenario import Scenario
-from sim.scenario_io import (
+from sim.scenario.errors import MemoryLimitError, ScenarioError
+from sim.scenario.files import (
     MAX_SCENARIO_BYTES,
     apply_overrides,
     dump_scenario,
     load_scenario,
     parse_scenario,
 )
+from sim.scenario.memory import check_memory, estimate_memory_bytes, memory_breakdown
+from sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))

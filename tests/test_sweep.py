@@ -22,15 +22,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim import safe_yaml
-from sim.cli import main
-from sim.errors import ScenarioError
-from sim.rundir import RUN_FILES, is_complete
-from sim.runner import save_run, simulate
-from sim.sweep import Sweep, load_sweep
-from sim.sweep_dask import SweepOutcome, run_sweep
-from sim.sweep_layout import SweepLayout, prepare
-from sim.sweep_ledger import Ledger, code_version, read_ledger
+from sim.commands.cli import main
+from sim.runs.directory import RUN_FILES, is_complete
+from sim.runs.simulate import save_run, simulate
+from sim.scenario import safe_yaml
+from sim.scenario.errors import ScenarioError
+from sim.sweeps.cluster import SweepOutcome, run_sweep
+from sim.sweeps.layout import SweepLayout, prepare
+from sim.sweeps.ledger import Ledger, code_version, read_ledger
+from sim.sweeps.spec import Sweep, load_sweep
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -250,7 +250,7 @@ def test_cli_killed_mid_sweep_then_rerun_completes_without_duplicates(tmp_path: 
 def client() -> Iterator[Client]:
     """A real two-worker cluster on loopback, made exactly as ``ecosim sweep`` makes it."""
     pytest.importorskip("distributed")
-    from sim.sweep_dask import local_cluster
+    from sim.sweeps.cluster import local_cluster
 
     with local_cluster(2) as client:
         yield client

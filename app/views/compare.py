@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, runs
-from sim.errors import ScenarioError
-from sim.metrics import DAILY_METRICS, RUN_KPIS
-from sim.runner import RunResult
-from sim.scenario import Scenario
-from sim.scenario_io import dump_scenario, parse_scenario
-from sim.tables import format_number
+from sim.commands.tables import format_number
+from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
+from sim.runs.simulate import RunResult
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_scenario, parse_scenario
+from sim.scenario.schema import Scenario
 
 MAX_POLICIES = 4
 # Default run length here: each policy runs once per seed, so runs are kept short.
@@ -119,7 +119,7 @@ def read_policies(options: dict[str, str]) -> tuple[list[tuple[str, Scenario]], 
 def kpi_table(reference: list[RunResult], other: list[RunResult]) -> pd.DataFrame | None:
     """Reference vs other policy: means, difference and its band across seeds."""
     try:
-        from sim.compare import compare_runs
+        from sim.analysis.compare import compare_runs
     except ImportError:
         return None
     table = compare_runs(reference, other)
@@ -143,7 +143,7 @@ def show_comparison(policies: list[tuple[str, Scenario]], seeds: list[int]) -> N
     for label in labels[1:]:
         table = kpi_table(results[labels[0]], results[label])
         if table is None:
-            st.warning("The comparison statistics (sim.compare) are not available yet.")
+            st.warning("The comparison statistics (sim.analysis.compare) are not available yet.")
             break
         st.markdown(f"**{label}** (b) vs **{labels[0]}** (a)")
         st.dataframe(

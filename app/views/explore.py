@@ -8,9 +8,9 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app import charts, downloads, levers, runs
-from sim.errors import ScenarioError
-from sim.scenario import Scenario
-from sim.scenario_io import dump_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_scenario
+from sim.scenario.schema import Scenario
 
 PREFIX = "explore"
 # Session state: the scenario last submitted (its run.seed is the seed).

@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from app import levers, runs
-from sim.errors import ScenarioError
-from sim.facts import facts_table
-from sim.metrics import DAILY_METRICS, RUN_KPIS
-from sim.scenario import Scenario
-from sim.scenario_io import load_scenario
-from sim.tables import format_number, format_value
+from sim.analysis.facts import facts_table
+from sim.commands.tables import format_number, format_value
+from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 # Where computed facts tables are kept (relative to the working directory, like runs/).
 FACTS_DIR = Path("runs") / "facts"

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import charts, results_db
-from sim.metrics import DAILY_METRICS
+from sim.metrics.catalogue import DAILY_METRICS
 
 DEFAULT_METRICS = ["exposure_gini", "gmv_real"]
 

@@ -1,7 +1,7 @@
 """The contract every ``ecosim`` subcommand follows, and arguments several of them share.
 
 A subcommand is a module in this package exposing ``COMMAND = Command(...)``; list its
-module name in :data:`sim.cli.COMMANDS`. Modules are imported whenever the CLI starts, so
+module name in :data:`sim.commands.cli.COMMANDS`. Modules are imported whenever the CLI starts, so
 they import heavy libraries (the model, pandas, Streamlit) inside ``execute`` only.
 """
 

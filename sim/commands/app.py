@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from sim.commands import Command
-from sim.errors import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app" / "main.py"
 """The app ships in the source tree next to the ``sim`` package, not inside it."""

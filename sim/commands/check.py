@@ -6,16 +6,16 @@ import argparse
 from typing import Any
 
 from sim.commands import Command, add_scenario_arguments
-from sim.memory import (
+from sim.commands.tables import format_number, format_table, format_value
+from sim.runs.directory import run_name
+from sim.scenario.files import load_scenario
+from sim.scenario.memory import (
     MEMORY_SHARE_LIMIT,
     available_memory_bytes,
     check_memory,
     estimate_memory_bytes,
 )
-from sim.rundir import run_name
-from sim.scenario import Scenario
-from sim.scenario_io import load_scenario
-from sim.tables import format_number, format_table, format_value
+from sim.scenario.schema import Scenario
 
 
 def _execute(args: argparse.Namespace) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sim.commands import Command
 from sim.commands.facts import _positive_int
-from sim.memory import check_memory
-from sim.scenario_io import load_scenario
+from sim.scenario.files import load_scenario
+from sim.scenario.memory import check_memory
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +34,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.compare import compare_runs, format_comparison
-    from sim.runner import simulate_seeds, spawn_seeds
+    from sim.analysis.compare import compare_runs, format_comparison
+    from sim.runs.simulate import simulate_seeds, spawn_seeds
 
     a = load_scenario(args.scenario_a, [*args.set, *args.set_a])
     b = load_scenario(args.scenario_b, [*args.set, *args.set_b])

@@ -7,9 +7,9 @@ import argparse
 from pathlib import Path
 
 from sim.commands import Command
-from sim.errors import ScenarioError
-from sim.memory import check_memory
-from sim.scenario_io import load_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
+from sim.scenario.memory import check_memory
 
 DEFAULT_SCENARIO = Path("scenarios/baseline.yaml")
 
@@ -48,8 +48,8 @@ def _positive_int(name: str, value: str | None, default: int) -> int:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.facts import FACTS_DAYS, facts_table, format_facts
-    from sim.runner import simulate_seeds, spawn_seeds
+    from sim.analysis.facts import FACTS_DAYS, facts_table, format_facts
+    from sim.runs.simulate import simulate_seeds, spawn_seeds
 
     scenario = load_scenario(args.scenario, args.overrides)
     check_memory(scenario)

@@ -16,7 +16,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.sweep_report import write_report
+    from sim.sweeps.report import write_report
 
     results = write_report(args.sweep_dir)
     root = results.layout.root

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.commands import Command, add_scenario_arguments
-from sim.errors import ScenarioError
-from sim.memory import check_memory
-from sim.runner import save_run, simulate
-from sim.scenario_io import load_scenario
-from sim.tables import format_kpis
+from sim.commands.tables import format_kpis
+from sim.runs.simulate import save_run, simulate
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
+from sim.scenario.memory import check_memory
 
 Progress = Callable[[int, int], None]
 

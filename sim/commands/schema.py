@@ -6,7 +6,7 @@ import argparse
 import json
 
 from sim.commands import Command
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.commands import Command
-from sim.errors import MemoryLimitError, ScenarioError
-from sim.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
-from sim.sweep import Sweep, load_sweep
+from sim.scenario.errors import MemoryLimitError, ScenarioError
+from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
+from sim.sweeps.spec import Sweep, load_sweep
 
 if TYPE_CHECKING:
-    from sim.sweep_dask import SweepOutcome
+    from sim.sweeps.cluster import SweepOutcome
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,9 +51,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.sweep_dask import local_cluster, remote_cluster, run_sweep
-    from sim.sweep_layout import prepare
-    from sim.sweep_ledger import Ledger
+    from sim.sweeps.cluster import local_cluster, remote_cluster, run_sweep
+    from sim.sweeps.layout import prepare
+    from sim.sweeps.ledger import Ledger
 
     sweep = load_sweep(args.sweep)
     workers = _workers(args.workers)
@@ -104,8 +104,8 @@ def _workers(text: str | None) -> int | None:
 
 def _check_memory(sweep: Sweep, workers: int | None) -> None:
     """Every point must fit alone, and ``workers`` of the largest at once on this machine."""
-    from sim.memory import estimate_memory_bytes
-    from sim.sweep_dask import cpu_count
+    from sim.scenario.memory import estimate_memory_bytes
+    from sim.sweeps.cluster import cpu_count
 
     largest = max((point.scenario for point in sweep.points), key=estimate_memory_bytes)
     check_memory(largest)

@@ -13,12 +13,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import _core, commerce, content, lifecycle, supply, traffic
-from sim.agents import Creator, Fan, Merchant, RowAgent, Supplier
-from sim.metrics import DAILY_METRICS, FOLLOWER_TIERS, measure
-from sim.randomness import CONTENT, LIFECYCLE, SETTLE, SUPPLY, day_rng
-from sim.scenario import Scenario
-from sim.world import (
+from sim import _core
+from sim.metrics.catalogue import DAILY_METRICS, FOLLOWER_TIERS, measure
+from sim.model.agents import Creator, Fan, Merchant, RowAgent, Supplier
+from sim.model.randomness import CONTENT, LIFECYCLE, SETTLE, SUPPLY, day_rng
+from sim.model.state import (
     Works,
     category_reference_prices,
     fan_pools,
@@ -27,6 +26,9 @@ from sim.world import (
     make_merchants,
     make_suppliers,
 )
+from sim.model.steps import commerce, content, supply, traffic
+from sim.model.steps import entry_exit as lifecycle
+from sim.scenario.schema import Scenario
 
 INCOME_WINDOW = 30
 """Days of income that make up a creator's monthly income."""

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.traffic import ViewOutcome
-from sim.world import F64, I64, Bool, Works
+from sim.model.state import F64, I64, Bool, Works
+from sim.model.steps.traffic import ViewOutcome
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
 VALUE_ELASTICITY = 1.5
 """Purchase intent grows with value for money: (reference price / price) to this power."""

@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim import safe_yaml
-from sim.errors import ScenarioError, from_validation_error, unknown_key_reason
-from sim.scenario import Scenario
+from sim.scenario import safe_yaml
+from sim.scenario.errors import ScenarioError, from_validation_error, unknown_key_reason
+from sim.scenario.schema import Scenario
 
 __all__ = [
     "MAX_SCENARIO_BYTES",

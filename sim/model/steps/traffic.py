@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import _core
-from sim.platform import Allocation, FairnessPolicy, allocate_exposure
-from sim.world import F64, I64, Works
+from sim.allocation import Allocation, FairnessPolicy, allocate_exposure
+from sim.model.state import F64, I64, Works
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
 ENGAGE_BASE = 0.08
 """Engagement (watch-through) rate of a work of average quality."""

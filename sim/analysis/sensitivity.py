@@ -1,5 +1,5 @@
 """Sensitivity of the main KPIs to each calibrated parameter: the baseline against runs
-with the parameter at 50% and 150% of its value. `python -m sim.sensitivity` writes the
+with the parameter at 50% and 150% of its value. `python -m sim.analysis.sensitivity` writes the
 table and plot used by docs/calibration.md."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.runner import simulate_many
-from sim.scenario import Scenario
-from sim.scenario_io import load_scenario
+from sim.runs.simulate import simulate_many
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 KPIS = {

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
 
 class _Column:

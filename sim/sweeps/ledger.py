@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sim
-from sim.errors import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 __all__ = ["Ledger", "LedgerEntry", "code_version", "read_ledger"]
 

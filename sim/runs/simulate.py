@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.rundir import run_directory, run_summary, write_run
-from sim.scenario import Scenario
+from sim.runs.directory import run_directory, run_summary, write_run
+from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
 
@@ -40,7 +40,7 @@ def simulate(
     progress: Progress | None = None,
 ) -> RunResult:
     """Simulate `scenario` for `days` (default run.days) with `seed` (default run.seed)."""
-    from sim.model import EcosystemModel  # heavy: only when a run happens
+    from sim.model.ecosystem import EcosystemModel  # heavy: only when a run happens
 
     seed = scenario.run.seed if seed is None else seed
     days = scenario.run.days if days is None else days

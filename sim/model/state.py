@@ -1,7 +1,7 @@
 """The columnar state of the world: one table of arrays per agent type, built at day 0.
 
 Agents are rows. The daily loop works on whole columns (NumPy or Rust); the Mesa agent
-classes in `sim.agents` are thin handles that read these columns for inspection.
+classes in `sim.model.agents` are thin handles that read these columns for inspection.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]

@@ -4,12 +4,12 @@ A sweep file is YAML with the keys ``scenario`` (a scenario file, relative to th
 file, or an inline scenario), ``set`` (overrides by dotted path, optional), ``sweep`` (a
 mapping from dotted paths to lists of values: the grid, optional), ``seeds`` (a count or
 a list) and optionally ``name`` and ``description``. Every problem is a
-:class:`~sim.errors.ScenarioError` naming the field, as for scenario files.
+:class:`~sim.scenario.errors.ScenarioError` naming the field, as for scenario files.
 
 The grid is the Cartesian product of the lists, in file order (the last lever varies
 fastest); every point runs with the same seeds, so points are compared on common random
 numbers. A seed count ``n`` means ``SeedSequence(scenario.run.seed).spawn(n)``, each child's
-first 64-bit word shifted right once to fit ``run.seed`` (:func:`sim.runner.spawn_seeds`).
+first 64-bit word shifted right once to fit ``run.seed`` (:func:`sim.runs.simulate.spawn_seeds`).
 """
 
 from __future__ import annotations
@@ -28,18 +28,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim import safe_yaml
-from sim.errors import ScenarioError, from_validation_error, show_value, unknown_key_reason
-from sim.rundir import HASH_CHARS
-from sim.runner import spawn_seeds
-from sim.scenario import SLUG_PATTERN, Scenario
-from sim.scenario_io import (
+from sim.commands.tables import format_value
+from sim.runs.directory import HASH_CHARS
+from sim.runs.simulate import spawn_seeds
+from sim.scenario import safe_yaml
+from sim.scenario.errors import ScenarioError, from_validation_error, show_value, unknown_key_reason
+from sim.scenario.files import (
     apply_overrides,
     load_scenario,
     parse_yaml_text,
     read_scenario_text,
 )
-from sim.tables import format_value
+from sim.scenario.schema import SLUG_PATTERN, Scenario
 
 __all__ = ["MAX_RUNS", "MAX_SEEDS", "Lever", "Point", "Run", "Sweep", "load_sweep"]
 

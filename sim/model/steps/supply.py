@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.commerce import OWN_GOODS_INCOME, VALUE_ELASTICITY
+from sim.model.steps.commerce import OWN_GOODS_INCOME, VALUE_ELASTICITY
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
 LISTINGS_SEEN = {True: 8, False: 3}
 """Listings a creator compares, with and without flash listing."""

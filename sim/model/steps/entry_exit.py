@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.world import make_creators
+from sim.model.state import make_creators
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
 EXIT_HAZARD = 0.05
 """Daily probability that a commerce creator past its patience leaves."""

@@ -2,7 +2,7 @@
 
 A scenario is immutable and fully resolved (defaults are the 2019 Kuaishou baseline), so
 it can key caches and name run directories. Loading it from YAML lives in
-:mod:`sim.scenario_io`; its memory budget in :mod:`sim.memory`.
+:mod:`sim.scenario.files`; its memory budget in :mod:`sim.scenario.memory`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ import numpy as np
 from sim.fairness import gini, top_shares
 
 if TYPE_CHECKING:
-    from sim.commerce import Orders, Settlement
-    from sim.model import EcosystemModel
-    from sim.traffic import ViewOutcome
-    from sim.world import Works
+    from sim.model.ecosystem import EcosystemModel
+    from sim.model.state import Works
+    from sim.model.steps.commerce import Orders, Settlement
+    from sim.model.steps.traffic import ViewOutcome
 
 FOLLOWER_TIERS = (10_000, 100_000, 1_000_000)
 """Real-equivalent follower thresholds (0.005%, 0.05%, 0.5% of a 200M DAU)."""

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.runner import RunResult
-from sim.stats import mean_ci
+from sim.analysis.stats import mean_ci
+from sim.runs.simulate import RunResult
 
 
 def compare_runs(runs_a: Sequence[RunResult], runs_b: Sequence[RunResult]) -> pd.DataFrame:

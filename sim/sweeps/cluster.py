@@ -2,7 +2,7 @@
 
 The client decides what is left: runs not in the ledger for this code version (or whose
 directory has gone since), less complete ones found on disk, which are adopted. It submits
-one task per run (:func:`sim.sweep_task.run_task`: the worker writes the run directory)
+one task per run (:func:`sim.sweeps.task.run_task`: the worker writes the run directory)
 and appends a ledger line for a run only after its task returned, that is after the run
 directory was saved complete. Killing the client loses at most the ledger lines of runs
 in flight; the next sweep adopts those runs.
@@ -21,12 +21,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sim.errors import ScenarioError
-from sim.rundir import is_complete
-from sim.sweep import Run, Sweep
-from sim.sweep_layout import SweepLayout, write_plan
-from sim.sweep_ledger import Ledger, code_version
-from sim.sweep_task import RunTask, TaskResult, is_finished, run_task
+from sim.runs.directory import is_complete
+from sim.scenario.errors import ScenarioError
+from sim.sweeps.layout import SweepLayout, write_plan
+from sim.sweeps.ledger import Ledger, code_version
+from sim.sweeps.spec import Run, Sweep
+from sim.sweeps.task import RunTask, TaskResult, is_finished, run_task
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.scenario_io import dump_scenario
+from sim.scenario.files import dump_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.scenario import Scenario
+    from sim.scenario.schema import Scenario
 
 __all__ = [
     "HASH_CHARS",

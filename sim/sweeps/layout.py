@@ -7,8 +7,8 @@ Layout of ``<out>/<name>-<hash8>/``:
 - ``runs.parquet``: the index, one row per run: ``run``, ``point``, ``seed``, one column per
   lever (named by its dotted path), ``scenario_hash`` and ``run_dir`` (relative);
 - ``runs/``: the run directories, exactly as ``ecosim run --out runs`` writes them;
-- ``ledger.jsonl``: the finished runs (:mod:`sim.sweep_ledger`);
-- ``locks/<name>-<hash8>/seed-<seed>.lock``: one claim per run (:mod:`sim.sweep_task`);
+- ``ledger.jsonl``: the finished runs (:mod:`sim.sweeps.ledger`);
+- ``locks/<name>-<hash8>/seed-<seed>.lock``: one claim per run (:mod:`sim.sweeps.task`);
 - after ``ecosim report``: ``summary.parquet``, ``kpis.parquet``, ``report.md``, ``plots/``.
 """
 
@@ -24,9 +24,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.errors import ScenarioError
-from sim.rundir import parquet_bytes, run_directory, write_atomic
-from sim.sweep import Run, Sweep
+from sim.runs.directory import parquet_bytes, run_directory, write_atomic
+from sim.scenario.errors import ScenarioError
+from sim.sweeps.spec import Run, Sweep
 
 __all__ = [
     "INDEX_COLUMNS",
@@ -64,7 +64,7 @@ class SweepLayout:
         return self.root / "runs"
 
     def run_dir(self, run: Run) -> Path:
-        """The run's directory, as :func:`sim.runner.save_run` names it under ``runs/``."""
+        """The run's directory, as :func:`sim.runs.simulate.save_run` names it under ``runs/``."""
         return run_directory(self.runs_root, run.point.scenario, run.seed)
 
     def claim_file(self, run_dir: Path) -> Path:
@@ -96,7 +96,7 @@ def write_plan(sweep: Sweep, layout: SweepLayout) -> None:
 
 def remove_leftovers(directory: Path, names: Iterable[str]) -> None:
     """Delete the temporary files a killed writer of ``names`` left in ``directory``
-    (``.<name>.<pid>.tmp``, written then renamed by :func:`sim.rundir.write_run` and
+    (``.<name>.<pid>.tmp``, written then renamed by :func:`sim.runs.directory.write_run` and
     friends). Only the one process entitled to write those files may call this."""
     for name in names:
         for leftover in directory.glob(f".{glob.escape(name)}.*.tmp"):

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.world import I64, Works
+from sim.model.state import I64, Works
 
 if TYPE_CHECKING:
-    from sim.model import EcosystemModel
+    from sim.model.ecosystem import EcosystemModel
 
 WORK_QUALITY_SIGMA = 0.3
 """Spread of a work's quality around its creator's skill."""

@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.errors import MemoryLimitError
+from sim.scenario.errors import MemoryLimitError
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.scenario.schema import Scenario
 
 __all__ = [
     "MEMORY_SHARE_LIMIT",

@@ -1,6 +1,6 @@
 """Summarise a sweep: for every grid point, each KPI's mean and 95% confidence interval.
 
-The interval is Student's t over the point's seeds (:func:`sim.stats.mean_ci`):
+The interval is Student's t over the point's seeds (:func:`sim.analysis.stats.mean_ci`):
 mean ± t(0.975, n−1)·s/√n, with s the sample standard deviation and n the number of seeds
 whose KPI is a finite number; with a single seed there is no interval (null). Written into
 the sweep directory:
@@ -9,7 +9,7 @@ the sweep directory:
   ``<kpi>_mean``, ``<kpi>_ci_low``, ``<kpi>_ci_high`` for every KPI;
 - ``kpis.parquet``: one row per finished run: the index columns, ``code_version`` and
   every KPI;
-- ``report.md``: a table per KPI, and ``plots/<kpi>.png`` (see :mod:`sim.sweep_plots`).
+- ``report.md``: a table per KPI, and ``plots/<kpi>.png`` (see :mod:`sim.sweeps.plots`).
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from sim import safe_yaml
-from sim.errors import ScenarioError
-from sim.rundir import SUMMARY_FILE, is_complete, parquet_bytes, write_atomic
-from sim.stats import mean_ci
-from sim.sweep_layout import INDEX_COLUMNS, SweepLayout, remove_leftovers
-from sim.sweep_plots import plot_kpi
-from sim.sweep_task import saved_by
-from sim.tables import format_number, format_value
+from sim.analysis.stats import mean_ci
+from sim.commands.tables import format_number, format_value
+from sim.runs.directory import SUMMARY_FILE, is_complete, parquet_bytes, write_atomic
+from sim.scenario import safe_yaml
+from sim.scenario.errors import ScenarioError
+from sim.sweeps.layout import INDEX_COLUMNS, SweepLayout, remove_leftovers
+from sim.sweeps.plots import plot_kpi
+from sim.sweeps.task import saved_by
 
 __all__ = ["SweepResults", "kpi_stats", "read_results", "summary_table", "write_report"]
 
