@@ -1,6 +1,6 @@
 """Simulations for the app: scenario sources, cached runs with a progress bar, KPI cards.
 
-Every run goes through :func:`sim.runs.simulate.simulate`, the one entry point the CLI and the
+Every run goes through :func:`sim.runs.run.simulate`, the one entry point the CLI and the
 sweeps use too, and is cached by the scenario's canonical YAML (which determines its
 hash) plus the seed, so revisiting a run is instant.
 """
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 import sim.model.ecosystem  # noqa: F401  (imported now, while the page loads, not on the first Run)
 from sim.metrics.catalogue import RUN_KPIS
-from sim.runs.simulate import RunResult, simulate
+from sim.runs.run import RunResult, simulate
 from sim.scenario.errors import MemoryLimitError, ScenarioError, from_validation_error
 from sim.scenario.files import MAX_SCENARIO_BYTES, dump_scenario, parse_scenario
 from sim.scenario.memory import check_memory

@@ -23,7 +23,7 @@ from sim.commands.cli import build_parser
 from sim.commands.tables import format_number
 from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
 from sim.model.ecosystem import EcosystemModel
-from sim.runs.simulate import save_run, simulate
+from sim.runs.run import save_run, simulate
 from sim.scenario import memory
 from sim.scenario.files import load_scenario, parse_scenario
 from sim.scenario.schema import Scenario

@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.runs.simulate import RunResult, simulate_seeds, spawn_seeds
+from sim.runs.pool import simulate_seeds
+from sim.runs.run import RunResult
+from sim.runs.seeds import spawn_seeds
 from sim.scenario.files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

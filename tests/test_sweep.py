@@ -24,7 +24,7 @@ import pytest
 
 from sim.commands.cli import main
 from sim.runs.directory import RUN_FILES, is_complete
-from sim.runs.simulate import save_run, simulate
+from sim.runs.run import save_run, simulate
 from sim.scenario import safe_yaml
 from sim.scenario.errors import ScenarioError
 from sim.sweeps.cluster import SweepOutcome, run_sweep

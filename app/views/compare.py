@@ -11,7 +11,7 @@ import streamlit as st
 from app import charts, runs
 from sim.commands.tables import format_number
 from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
-from sim.runs.simulate import RunResult
+from sim.runs.run import RunResult
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import dump_scenario, parse_scenario
 from sim.scenario.schema import Scenario

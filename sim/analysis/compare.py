@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.stats import mean_ci
-from sim.runs.simulate import RunResult
+from sim.runs.run import RunResult
 
 
 def compare_runs(runs_a: Sequence[RunResult], runs_b: Sequence[RunResult]) -> pd.DataFrame:

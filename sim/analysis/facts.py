@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.runs.simulate import RunResult
+from sim.runs.run import RunResult
 
 FACTS_DAYS = 1000
 """Days a facts run needs: F4 (1M followers in 700-800 days) takes more than 800."""

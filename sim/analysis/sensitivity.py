@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.runs.simulate import simulate_many
+from sim.runs.pool import simulate_many
 from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
 

@@ -35,7 +35,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _execute(args: argparse.Namespace) -> int:
     from sim.analysis.compare import compare_runs, format_comparison
-    from sim.runs.simulate import simulate_seeds, spawn_seeds
+    from sim.runs.pool import simulate_seeds
+    from sim.runs.seeds import spawn_seeds
 
     a = load_scenario(args.scenario_a, [*args.set, *args.set_a])
     b = load_scenario(args.scenario_b, [*args.set, *args.set_b])

@@ -49,7 +49,8 @@ def _positive_int(name: str, value: str | None, default: int) -> int:
 
 def _execute(args: argparse.Namespace) -> int:
     from sim.analysis.facts import FACTS_DAYS, facts_table, format_facts
-    from sim.runs.simulate import simulate_seeds, spawn_seeds
+    from sim.runs.pool import simulate_seeds
+    from sim.runs.seeds import spawn_seeds
 
     scenario = load_scenario(args.scenario, args.overrides)
     check_memory(scenario)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sim.commands import Command, add_scenario_arguments
 from sim.commands.tables import format_kpis
-from sim.runs.simulate import save_run, simulate
+from sim.runs.run import save_run, simulate
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory

@@ -64,7 +64,7 @@ class SweepLayout:
         return self.root / "runs"
 
     def run_dir(self, run: Run) -> Path:
-        """The run's directory, as :func:`sim.runs.simulate.save_run` names it under ``runs/``."""
+        """The run's directory, as :func:`sim.runs.run.save_run` names it under ``runs/``."""
         return run_directory(self.runs_root, run.point.scenario, run.seed)
 
     def claim_file(self, run_dir: Path) -> Path:

@@ -9,7 +9,7 @@ a list) and optionally ``name`` and ``description``. Every problem is a
 The grid is the Cartesian product of the lists, in file order (the last lever varies
 fastest); every point runs with the same seeds, so points are compared on common random
 numbers. A seed count ``n`` means ``SeedSequence(scenario.run.seed).spawn(n)``, each child's
-first 64-bit word shifted right once to fit ``run.seed`` (:func:`sim.runs.simulate.spawn_seeds`).
+first 64-bit word shifted right once to fit ``run.seed`` (:func:`sim.runs.run.spawn_seeds`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from sim.commands.tables import format_value
 from sim.runs.directory import HASH_CHARS
-from sim.runs.simulate import spawn_seeds
+from sim.runs.seeds import spawn_seeds
 from sim.scenario import safe_yaml
 from sim.scenario.errors import ScenarioError, from_validation_error, show_value, unknown_key_reason
 from sim.scenario.files import (

@@ -3,7 +3,7 @@
 The claim is a lock file per run (``locks/<name>-<hash8>/seed-<seed>.lock``) held with
 ``flock`` while the run directory is written, so two tasks for one run (a retry racing a
 straggler from a killed sweep) never write it at once; the kernel drops the lock when its
-holder dies. After :func:`~sim.runs.simulate.save_run` returns, the claim's content becomes the
+holder dies. After :func:`~sim.runs.run.save_run` returns, the claim's content becomes the
 code version that saved the run: a complete run directory whose claim names the current
 code is finished (:func:`is_finished`) and is adopted instead of being run again.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.runs.directory import RUN_FILES, is_complete
-from sim.runs.simulate import save_run, simulate
+from sim.runs.run import save_run, simulate
 from sim.scenario.schema import Scenario
 from sim.sweeps.layout import remove_leftovers
 from sim.sweeps.ledger import code_version
