@@ -81,7 +81,38 @@ _EXPORTS = {
     "load_sweep": "sim.sweeps.spec",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "CREATOR_COLUMNS",
+    "DAILY_METRICS",
+    "RUN_KPIS",
+    "Allocation",
+    "Creator",
+    "EcosystemModel",
+    "FairnessPolicy",
+    "Fan",
+    "Merchant",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "Supplier",
+    "Sweep",
+    "__version__",
+    "allocate_exposure",
+    "compare_runs",
+    "dump_scenario",
+    "gini",
+    "load_scenario",
+    "load_sweep",
+    "lorenz",
+    "mean_ci",
+    "parse_scenario",
+    "save_run",
+    "simulate",
+    "simulate_many",
+    "simulate_seeds",
+    "spawn_seeds",
+    "top_share",
+]
 
 
 def __getattr__(name: str) -> Any:
