@@ -1,6 +1,7 @@
 """End-to-end behaviour of the ecosystem model: shipped scenarios run, the fairness facts
-F1-F3 hold every day, the books balance, agent handles read the columns, and the same seed
-gives byte-identical output for any number of Rust threads."""
+F1-F3 hold every day, the books balance, Mesa's conventions work (levers as keyword
+arguments, `running`, `batch_run`, agents added and removed as creators come and go), and
+the same seed gives byte-identical output for any number of Rust threads."""
 
 from __future__ import annotations
 
@@ -10,48 +11,38 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import mesa
 import numpy as np
 import pytest
 
-import sim.model.steps.commerce
+import sim.model.steps.buying
 from sim.fairness import gini
-from sim.metrics.catalogue import DAILY_METRICS
-from sim.model.ecosystem import EcosystemModel
-from sim.scenario.files import load_scenario
-from sim.scenario.schema import Scenario
+from sim.metrics import DAILY_METRICS
+from sim.metrics.summary import creator_table, daily_frame
+from sim.model import Creator, EcosystemModel, Merchant, Supplier
+from sim.scenario.errors import ScenarioError
+from tests.conftest import BASELINE, ROOT, SMALL_SET, small_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = [
-    "population.fans=5000",
-    "population.creators=500",
-    "population.merchants=100",
-    "population.suppliers=30",
-    "run.days=40",
-    "commerce.event_days=[30, 31]",
-]
-
-
-def small(name: str = "baseline", *extra: str) -> Scenario:
-    return load_scenario(ROOT / "scenarios" / f"{name}.yaml", [*SMALL, *extra])
+TINY: dict[str, Any] = {"fans": 2000, "creators": 200, "merchants": 20, "suppliers": 6}
 
 
 @pytest.fixture(scope="module")
 def baseline_run() -> tuple[EcosystemModel, list[Any]]:
     """A short baseline run that also keeps every day's orders for the identity checks."""
     captured: list[Any] = []
-    original = sim.model.steps.commerce.buy
+    original = sim.model.steps.buying.buy
 
     def keep(*args: Any, **kwargs: Any) -> Any:
         orders = original(*args, **kwargs)
         captured.append(orders)
         return orders
 
-    sim.model.steps.commerce.buy = keep
+    sim.model.steps.buying.buy = keep
     try:
-        model = EcosystemModel(small())
+        model = EcosystemModel(small_scenario())
         model.run()
     finally:
-        sim.model.steps.commerce.buy = original
+        sim.model.steps.buying.buy = original
     return model, captured
 
 
@@ -59,21 +50,20 @@ def baseline_run() -> tuple[EcosystemModel, list[Any]]:
     "name", ["baseline", "centralized", "source_goods", "no_fairness", "large"]
 )
 def test_shipped_scenarios_run_end_to_end(name: str) -> None:
-    scenario = small(name, "run.days=12")
-    model = EcosystemModel(scenario)
+    model = EcosystemModel(small_scenario(name, "run.days=12"))
     model.run()
-    daily = model.daily_metrics()
+    daily = daily_frame(model)
     assert list(daily["day"]) == list(range(12))
     assert set(DAILY_METRICS) <= set(daily.columns)
     assert daily["impressions"].gt(0).all()
     assert daily["orders"].sum() > 0
     assert np.isfinite(daily.select_dtypes("number").to_numpy(dtype=float)).all()
-    assert len(model.creator_table()) == len(model.creators)
+    assert len(creator_table(model)) == len(model.world.creators)
 
 
 def test_fairness_facts_hold_every_day(baseline_run: tuple[EcosystemModel, list[Any]]) -> None:
     model, _ = baseline_run
-    daily = model.daily_metrics()
+    daily = daily_frame(model)
     traffic = model.config.traffic
     assert traffic.gini_cap is not None and traffic.ordinary_floor is not None
     assert (daily["new_works_below_base"] == 0).all()  # F1
@@ -86,99 +76,149 @@ def test_fairness_facts_hold_every_day(baseline_run: tuple[EcosystemModel, list[
 
 def test_books_balance(baseline_run: tuple[EcosystemModel, list[Any]]) -> None:
     model, orders_by_day = baseline_run
-    daily = model.daily_metrics()
+    daily = daily_frame(model)
+    creators = model.world.creators
     gmv = [float(o.price.sum()) for o in orders_by_day]
     np.testing.assert_allclose(daily["gmv"], gmv, rtol=1e-12)
     assert list(daily["orders"]) == [len(o.price) for o in orders_by_day]
     np.testing.assert_allclose(daily["gmv_real"], daily["gmv"] * model.config.population.scale)
     # Creators' books: their GMV is the sum of the prices of their orders.
-    creator_gmv = np.zeros(len(model.creators))
+    creator_gmv = np.zeros(len(creators))
+    income = np.zeros(len(creators))
     for o in orders_by_day:
         np.add.at(creator_gmv, o.creator, o.price)
-    np.testing.assert_allclose(model.creators.gmv, creator_gmv, rtol=1e-9)
-    income = np.zeros(len(model.creators))
-    for o in orders_by_day:
         np.add.at(income, o.creator, o.income)
-    np.testing.assert_allclose(model.creators.income, income, rtol=1e-9)
-
-
-def test_impressions_equal_the_allocation(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.model.steps.traffic
-
-    allocated: list[int] = []
-    original = sim.model.steps.traffic.allocate
-
-    def keep(model: EcosystemModel, works: Any) -> Any:
-        allocation = original(model, works)
-        allocated.append(int(allocation.impressions.sum()))
-        assert allocation.impressions.min() >= 0
-        assert int(allocation.impressions.sum()) == min(model.last_budget, _demand(model, works))
-        return allocation
-
-    monkeypatch.setattr(sim.model.steps.traffic, "allocate", keep)
-    model = EcosystemModel(small("baseline", "run.days=10"))
-    model.run()
-    assert list(model.daily_metrics()["impressions"]) == allocated
-
-
-def _demand(model: EcosystemModel, works: Any) -> int:
-    t = model.config.traffic
-    quotas = np.array((t.base_exposure, *t.stage_quotas))
-    demand = quotas[works.stage]
-    penalised = model.creators.penalty_until[works.creator] >= model.day
-    demand[penalised & (works.stage > 0)] = 0
-    return int(demand.sum())
+    np.testing.assert_allclose(creators.gmv, creator_gmv, rtol=1e-9)
+    np.testing.assert_allclose(creators.income, income, rtol=1e-9)
 
 
 def test_daily_ginis_match_the_columns(baseline_run: tuple[EcosystemModel, list[Any]]) -> None:
     model, _ = baseline_run
-    last = model.daily_metrics().iloc[-1]
-    c = model.creators
+    last = daily_frame(model).iloc[-1]
+    c = model.world.creators
     assert last["follower_gini"] == pytest.approx(gini(c.followers[c.alive]), abs=1e-12)
     assert last["income_gini"] == pytest.approx(gini(c.income_30d[c.alive & c.commerce]), abs=1e-12)
     assert last["active_creators"] == int(c.alive.sum())
 
 
-def test_agent_handles_read_and_write_the_columns(
+def test_agents_read_and_write_their_rows(
     baseline_run: tuple[EcosystemModel, list[Any]],
 ) -> None:
     model, _ = baseline_run
-    c = model.creators
+    world = model.world
+    c = world.creators
     row = int(np.argmax(c.followers))
     creator = model.creator(row)
-    assert creator is model.creator(row)  # one handle per row
+    assert creator is model.creator(row)  # one agent per row
     assert creator.followers == int(c.followers[row])
     assert creator.income == pytest.approx(float(c.income[row]))
     assert creator.commerce == bool(c.commerce[row])
-    assert creator.past_buyers == model.market.buyers_of(row)
-    fan = model.fan(3)
-    assert fan.activity == pytest.approx(float(model.fans.activity[3]))
-    assert model.merchant(0).price == pytest.approx(float(model.merchants.price[0]))
-    assert model.supplier(0).unit_cost == pytest.approx(float(model.suppliers.unit_cost[0]))
+    assert creator.past_buyers == world.market.buyers_of(row)
+    assert model.fan(3).activity == pytest.approx(float(world.fans.activity[3]))
+    assert model.merchant(0).price == pytest.approx(float(world.merchants.price[0]))
+    assert model.supplier(0).unit_cost == pytest.approx(float(world.suppliers.unit_cost[0]))
     creator.trust = 0.5
     assert c.trust[row] == 0.5
     with pytest.raises(IndexError, match="creators"):
         model.creator(len(c))
 
 
+def test_every_column_of_a_table_is_an_attribute_of_its_agent(
+    baseline_run: tuple[EcosystemModel, list[Any]],
+) -> None:
+    from dataclasses import fields
+
+    model, _ = baseline_run
+    for table, agent in (
+        (model.world.creators, model.creator(0)),
+        (model.world.fans, model.fan(0)),
+        (model.world.merchants, model.merchant(0)),
+        (model.world.suppliers, model.supplier(0)),
+    ):
+        for column in fields(table):
+            value = getattr(agent, column.name)
+            assert value == getattr(table, column.name)[0].item(), column.name
+            assert column.name in dir(agent)
+
+
+def test_registered_creators_are_exactly_those_on_the_platform() -> None:
+    model = EcosystemModel(small_scenario("baseline", "run.days=60"))
+    joined = left = 0
+    for _ in range(60):
+        model.step()
+        joined += model.today["entering_creators"]
+        left += model.today["leaving_creators"]
+        alive = set(np.flatnonzero(model.world.creators.alive).tolist())
+        assert {agent.row for agent in model.agents_by_type[Creator]} == alive
+    assert joined > 0 and left > 0  # both paths were exercised
+    assert len(model.agents_by_type[Merchant]) == len(model.world.merchants)
+    assert len(model.agents_by_type[Supplier]) == len(model.world.suppliers)
+
+
+def test_levers_are_keyword_arguments_validated_like_the_file() -> None:
+    model = EcosystemModel(gini_cap=0.4, days=3, **TINY)
+    assert model.config.traffic.gini_cap == 0.4
+    assert model.config.population.fans == TINY["fans"]
+    with pytest.raises(ScenarioError, match=r"traffic\.gini_cap: must be between 0 and 1"):
+        EcosystemModel(gini_cap=1.5, **TINY)
+    with pytest.raises(TypeError, match="gini_cp"):
+        EcosystemModel(gini_cp=0.4, **TINY)
+
+
+def test_running_turns_false_at_run_days() -> None:
+    model = EcosystemModel(days=4, **TINY)
+    model.run_model()
+    assert model.steps == 4 and model.day == 4 and not model.running
+    assert len(daily_frame(model)) == 4
+
+
+def test_mesa_batch_run_gives_replicates_per_rng() -> None:
+    results = mesa.batch_run(
+        EcosystemModel,
+        parameters={"gini_cap": [0.4, 0.6], "days": 3, **TINY},
+        rng=[1, 2],
+        max_steps=10,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    assert len(results) == 4
+    assert {(r["gini_cap"], r["seed"]) for r in results} == {
+        (cap, seed) for cap in (0.4, 0.6) for seed in (1, 2)
+    }
+    assert all(r["Step"] == 3 for r in results)
+    by_key = {(r["gini_cap"], r["seed"]): r for r in results}
+    assert by_key[(0.6, 1)]["orders"] != by_key[(0.6, 2)]["orders"]  # replicates differ
+
+
+def test_seed_and_rng_are_the_same_seed() -> None:
+    a, b = EcosystemModel(seed=5, days=3, **TINY), EcosystemModel(rng=5, days=3, **TINY)
+    a.run_model()
+    b.run_model()
+    assert daily_frame(a).equals(daily_frame(b))
+    assert a.config.run.seed == 5
+    with pytest.raises(TypeError, match="seed: must be an integer"):
+        EcosystemModel(rng=np.random.default_rng(1), **TINY)  # type: ignore[arg-type]
+
+
 def test_promotional_event_is_a_spike(baseline_run: tuple[EcosystemModel, list[Any]]) -> None:
     model, _ = baseline_run
-    daily = model.daily_metrics()
+    daily = daily_frame(model)
     event = daily[daily["event_day"]]
     assert list(event["day"]) == [30, 31]
     assert event["orders"].mean() > 1.5 * daily[daily["day"].between(16, 29)]["orders"].mean()
 
 
 def test_same_seed_same_days_different_seed_different() -> None:
-    a = EcosystemModel(small("baseline", "run.days=8"))
-    a.run()
-    b = EcosystemModel(small("baseline", "run.days=8"))
-    b.run()
-    c = EcosystemModel(small("baseline", "run.days=8"), seed=7)
-    c.run()
-    assert a.daily_metrics().equals(b.daily_metrics())
-    assert a.creator_table().equals(b.creator_table())
-    assert not a.daily_metrics().equals(c.daily_metrics())
+    runs = []
+    for seed in (None, None, 7):
+        model = EcosystemModel(small_scenario("baseline", "run.days=8"), seed=seed)
+        model.run()
+        runs.append((daily_frame(model), creator_table(model)))
+    (a_daily, a_creators), (b_daily, b_creators), (c_daily, _) = runs
+    assert a_daily.equals(b_daily)
+    assert a_creators.equals(b_creators)
+    assert not a_daily.equals(c_daily)
 
 
 @pytest.mark.parametrize("threads", ["1", "2", "4"])
@@ -188,10 +228,10 @@ def test_run_directory_is_byte_identical_for_any_thread_count(tmp_path: Path, th
         env.pop("RAYON_NUM_THREADS", None)
         if rayon_threads is not None:
             env["RAYON_NUM_THREADS"] = rayon_threads
-        args = [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios/baseline.yaml")]
-        args += [f"--set={s}" for s in SMALL] + ["--days=10", f"--out={out}", "--quiet"]
+        args = [sys.executable, "-m", "sim", "run", str(BASELINE)]
+        args += [f"--set={s}" for s in SMALL_SET] + ["--days=10", f"--out={out}", "--quiet"]
         subprocess.run(args, check=True, env=env, capture_output=True, cwd=ROOT)
-        files = sorted(out.glob("*/seed-*/*.parquet")) + sorted(out.glob("*/seed-*/*.yaml"))
+        files = sorted(out.rglob("*.parquet")) + sorted(out.rglob("*.yaml"))
         assert len(files) == 3
         return {f.name: f.read_bytes() for f in files}
 

@@ -1,22 +1,11 @@
-"""What is measured each day, in one place: every metric's name and one-line meaning
-(docs/metrics.md is generated from this table), and the function that computes them."""
+"""The metric catalogue: every metric's name and one-line meaning, in one place
+(docs/metrics.md is generated from these tables)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from sim.model.state import FOLLOWER_TIERS
 
-import numpy as np
-
-from sim.fairness import gini, top_shares
-
-if TYPE_CHECKING:
-    from sim.model.ecosystem import EcosystemModel
-    from sim.model.state import Works
-    from sim.model.steps.commerce import Orders, Settlement
-    from sim.model.steps.traffic import ViewOutcome
-
-FOLLOWER_TIERS = (10_000, 100_000, 1_000_000)
-"""Real-equivalent follower thresholds (0.005%, 0.05%, 0.5% of a 200M DAU)."""
+__all__ = ["CREATOR_COLUMNS", "DAILY_METRICS", "FOLLOWER_TIERS", "RUN_KPIS"]
 
 DAILY_METRICS: dict[str, str] = {
     "day": "Day index, starting at 0.",
@@ -100,7 +89,7 @@ RUN_KPIS: dict[str, str] = {
     "views_per_fan_mean": "Mean over days of the mean views per fan (F10).",
     "fairness_feasible_share": "Share of days on which every fairness constraint held.",
 }
-"""The summary numbers of a run (`EcosystemModel.kpis`), with their meanings."""
+"""The summary numbers of a run (:func:`sim.metrics.summary.run_kpis`), with their meanings."""
 
 CREATOR_COLUMNS: dict[str, str] = {
     "creator": "Row of the creator in the model's creator table.",
@@ -128,98 +117,4 @@ CREATOR_COLUMNS: dict[str, str] = {
     "days_to_100k": "Days from entry to 100k real-equivalent followers.",
     "days_to_1m": "Days from entry to 1M real-equivalent followers (fact F4).",
 }
-"""Columns of creators.parquet (`EcosystemModel.creator_table`)."""
-
-
-def _median(values: np.ndarray) -> float:
-    return float(np.median(values)) if values.size else 0.0
-
-
-def _below_base(model: EcosystemModel, works: Works, impressions: np.ndarray) -> int:
-    """New works short of their base while the budget covered all base demand."""
-    new = works.stage == 0
-    base = model.config.traffic.base_exposure
-    if model.last_budget < base * int(new.sum()):
-        return 0
-    return int((impressions[new] < base).sum())
-
-
-def measure(
-    model: EcosystemModel,
-    works: Works,
-    seen: ViewOutcome,
-    orders: Orders,
-    settled: Settlement,
-    entering: int,
-    leaving: int,
-) -> dict[str, float]:
-    """All daily metrics of DAILY_METRICS for the day just simulated."""
-    c, sc = model.creators, model.config
-    scale = sc.population.scale
-    allocation = seen.allocation
-    per_creator = np.bincount(works.creator, weights=allocation.impressions, minlength=len(c))
-    with_work = per_creator[np.bincount(works.creator, minlength=len(c)) > 0]
-    active = c.alive
-    commerce = active & c.commerce
-    real_followers = c.followers * scale
-    real_income = c.income_30d * scale
-    tiers = np.digitize(real_followers, FOLLOWER_TIERS[:2], right=True)
-    n_orders = len(orders.price)
-    gmv = float(orders.price.sum())
-    views_commerce = int(seen.views_discovery[c.commerce[works.creator]].sum()) + int(
-        seen.views_follow[c.commerce[works.creator]].sum()
-    )
-    views_all = int(seen.views_discovery.sum() + seen.views_follow.sum())
-    fan_views, reached, _, median_views, mean_views = model.fan_day(
-        views_commerce / max(1, views_all)
-    )
-    exposure_top1, exposure_top10 = top_shares(with_work, (0.01, 0.10))
-    follower_top1, follower_top10 = top_shares(c.followers[active], (0.01, 0.10))
-    return {
-        "day": model.day,
-        "impressions": int(allocation.impressions.sum()),
-        "views": views_all,
-        "views_discovery": int(seen.views_discovery.sum()),
-        "views_follow": int(seen.views_follow.sum()),
-        "follows": int(seen.follows.sum()),
-        "orders": n_orders,
-        "orders_real": n_orders * scale,
-        "gmv": gmv,
-        "gmv_real": gmv * scale,
-        "average_order_value": gmv / n_orders if n_orders else 0.0,
-        "platform_revenue": settled.platform_revenue,
-        "platform_revenue_real": settled.platform_revenue * scale,
-        "exposure_gini": allocation.gini_after,
-        "exposure_gini_plain": allocation.gini_before,
-        "fairness_feasible": bool(allocation.feasible),
-        "exposure_top1_share": exposure_top1,
-        "exposure_top10_share": exposure_top10,
-        "ordinary_share": allocation.ordinary_share_after,
-        "follower_gini": gini(c.followers[active]),
-        "follower_top1_share": follower_top1,
-        "follower_top10_share": follower_top10,
-        "income_gini": gini(c.income_30d[commerce]),
-        "active_creators": int(active.sum()),
-        "active_commerce_creators": int(commerce.sum()),
-        "entering_creators": entering,
-        "leaving_creators": leaving,
-        "creators_with_income": int((settled.income > 0).sum()),
-        "head_creators": int((active & ~model.ordinary_mask()).sum()),
-        "median_income_tier1": _median(real_income[commerce & (tiers == 0)]),
-        "median_income_tier2": _median(real_income[commerce & (tiers == 1)]),
-        "median_income_tier3": _median(real_income[commerce & (tiers == 2)]),
-        "repeat_purchase_rate": float(orders.repeat.mean()) if n_orders else 0.0,
-        "follow_page_order_share": float(orders.from_follow.mean()) if n_orders else 0.0,
-        "complaint_rate": float(orders.complaint.mean()) if n_orders else 0.0,
-        "mean_price": float(orders.price.mean()) if n_orders else 0.0,
-        "mean_supplier_cost": float(orders.cost.mean()) if n_orders else 0.0,
-        "value_for_money": float(orders.cost.sum() / gmv) if gmv else 0.0,
-        "commerce_reach_share": reached / len(model.fans),
-        "views_per_fan_median": median_views,
-        "views_per_fan_mean": mean_views if fan_views else 0.0,
-        "new_works": int((works.stage == 0).sum()),
-        "new_works_below_base": _below_base(model, works, allocation.impressions),
-        "climbing_works": int((works.stage > 0).sum()),
-        "penalised_creators": settled.penalised,
-        "event_day": model.day in sc.commerce.event_days,
-    }
+"""Columns of creators.parquet (:func:`sim.metrics.summary.creator_table`)."""

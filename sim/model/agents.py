@@ -1,106 +1,110 @@
-"""Mesa agent types as thin handles over the columnar tables.
+"""Mesa agent types as handles over the rows of the state tables.
 
-Each handle reads (and writes) one row of its table, so inspecting or extending an agent
-in Python sees exactly the state the vectorised daily loop works on. Handles are made on
-demand by `EcosystemModel.creator(i)`, `.fan(i)`, `.merchant(i)` and `.supplier(i)`.
+An agent's attributes are the columns of its table (:mod:`sim.model.state`), derived from
+the table's fields, so a column added to a table is an attribute of its agent at once.
+Reading or writing an attribute reads or writes the row the vectorised daily loop works
+on.
+
+Creators, merchants and suppliers are Mesa agents registered with the model: creators
+that are on the platform are exactly ``model.agents_by_type[Creator]`` (entrants are added
+and leavers removed each day). Fans are not registered: a platform has hundreds of
+thousands to millions of them and the daily loop never touches them one by one, so
+``model.fan(i)`` gives a handle of the same kind on demand (:class:`Fan`), without the
+cost of a Mesa agent per fan.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
+
+from sim.model.state import Creators, Fans, Merchants, Suppliers, Table
 
 if TYPE_CHECKING:
     from sim.model.ecosystem import EcosystemModel
 
-
-class _Column:
-    """A property that reads and writes one column of the agent's table at its row."""
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, agent: Any, owner: type | None = None) -> Any:
-        if agent is None:
-            return self
-        return getattr(getattr(agent.model, self.table), self.name)[agent.row].item()
-
-    def __set__(self, agent: Any, value: Any) -> None:
-        getattr(getattr(agent.model, self.table), self.name)[agent.row] = value
+__all__ = ["Creator", "Fan", "Merchant", "RowAgent", "RowHandle", "Supplier"]
 
 
-class RowAgent(mesa.Agent):  # type: ignore[misc]
-    """A Mesa agent standing for row `row` of one of the model's tables."""
+class RowHandle:
+    """Row ``row`` of one of the world's tables; its columns read as attributes."""
 
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = row
+    TABLE: ClassVar[str]
+    """Attribute of :class:`sim.model.state.World` holding the table."""
+    COLUMNS: ClassVar[frozenset[str]]
+
+    model: EcosystemModel
+    row: int
+
+    def __init_subclass__(cls, table: type[Table] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if table is not None:
+            cls.COLUMNS = frozenset(f.name for f in fields(table))
+
+    def _table(self) -> Table:
+        table: Table = getattr(self.model.world, self.TABLE)
+        return table
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not ordinary attributes: the table's columns.
+        if name in type(self).COLUMNS:
+            return getattr(self._table(), name)[self.row].item()
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).COLUMNS:
+            getattr(self._table(), name)[self.row] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *type(self).COLUMNS})
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(row={self.row})"
 
 
-class Fan(RowAgent):
-    """A consumer: browses the feeds, follows creators, buys within a monthly budget."""
+class RowAgent(RowHandle, mesa.Agent):  # type: ignore[misc]
+    """A Mesa agent standing for row ``row`` of one of the model's tables."""
 
-    interest = _Column("fans")
-    activity = _Column("fans")
-    sensitivity = _Column("fans")
-    monthly_budget = _Column("fans")
-    budget_left = _Column("fans")
+    def __init__(self, model: EcosystemModel, row: int) -> None:
+        mesa.Agent.__init__(self, model)
+        self.row = row
 
 
-class Creator(RowAgent):
+class Fan(RowHandle, table=Fans):
+    """A consumer: browses the feeds, follows creators, buys within a monthly budget.
+
+    Not a registered Mesa agent (see the module docstring): ``model.fan(i)``.
+    """
+
+    TABLE = "fans"
+
+    def __init__(self, model: EcosystemModel, row: int) -> None:
+        self.model = model
+        self.row = row
+
+
+class Creator(RowAgent, table=Creators):
     """A creator (主播/作者): posts works, goes live, carries goods, earns, may leave."""
 
-    category = _Column("creators")
-    commerce = _Column("creators")
-    quality = _Column("creators")
-    sales_skill = _Column("creators")
-    capacity = _Column("creators")
-    external_store = _Column("creators")
-    own_goods = _Column("creators")
-    merchant = _Column("creators")
-    followers = _Column("creators")
-    trust = _Column("creators")
-    works_posted = _Column("creators")
-    impressions = _Column("creators")
-    alive = _Column("creators")
-    entry_day = _Column("creators")
-    exit_day = _Column("creators")
-    penalty_until = _Column("creators")
-    income = _Column("creators")
-    gmv = _Column("creators")
-    orders = _Column("creators")
-    income_30d = _Column("creators")
+    TABLE = "creators"
 
     @property
     def past_buyers(self) -> int:
         """Distinct fans who have bought from this creator."""
-        return int(self.model.market.buyers_of(self.row))
+        return int(self.model.world.market.buyers_of(self.row))
 
 
-class Merchant(RowAgent):
+class Merchant(RowAgent, table=Merchants):
     """A seller of one product line, bought from a supplier through middlemen."""
 
-    category = _Column("merchants")
-    supplier = _Column("merchants")
-    price = _Column("merchants")
-    quality = _Column("merchants")
-    commission = _Column("merchants")
-    external = _Column("merchants")
-    source_goods = _Column("merchants")
-    bad = _Column("merchants")
+    TABLE = "merchants"
 
 
-class Supplier(RowAgent):
+class Supplier(RowAgent, table=Suppliers):
     """A factory, wholesale market or orchard in an industry belt."""
 
-    category = _Column("suppliers")
-    unit_cost = _Column("suppliers")
-    quality = _Column("suppliers")
-    in_programme = _Column("suppliers")
+    TABLE = "suppliers"

@@ -1,34 +1,26 @@
-"""The columnar state of the world: one table of arrays per agent type, built at day 0.
+"""The columnar state of the world: one table of arrays per agent type, and the `World`
+that holds them with everything else that carries over from one day to the next.
 
 Agents are rows. The daily loop works on whole columns (NumPy or Rust); the Mesa agent
-classes in `sim.model.agents` are thin handles that read these columns for inspection.
+classes of :mod:`sim.model.agents` are handles over rows, derived from these tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import numpy.typing as npt
 
-from sim.scenario.schema import Scenario
+from sim import _core
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
-MERCHANT_MARGIN = 0.3
-"""Markup a merchant adds on its purchase price."""
-OWN_GOODS_SHARE = 0.25
-"""Share of commerce creators selling their own goods (stall or factory owners)."""
-MEAN_UNIT_COST = 46.0
-"""Mean supplier unit cost in yuan: with three middlemen and creators favouring value for
-money, the average order comes to about 80 yuan (fact F9)."""
-MONTHLY_BUDGET_MEDIAN = 300.0
-"""Median monthly shopping budget of a fan, in yuan."""
-CAPACITY_MEDIAN = 40.0
-"""Median orders a creator's team can fulfil per day."""
+FOLLOWER_TIERS = (10_000, 100_000, 1_000_000)
+"""Real-equivalent follower milestones (0.005%, 0.05%, 0.5% of a 200M DAU)."""
 
 
 @dataclass
@@ -148,120 +140,65 @@ class Works:
         )
 
 
-def lognormal_from_median_mean(
-    rng: np.random.Generator, median: float, mean: float, size: int
-) -> F64:
-    """Log-normal draws with a given median and mean (mean > median)."""
-    sigma = float(np.sqrt(2.0 * np.log(mean / median)))
-    return rng.lognormal(np.log(median), sigma, size)
+INCOME_WINDOW = 30
+"""Days of income that make up a creator's monthly income."""
 
 
-def category_reference_prices(scenario: Scenario) -> F64:
-    """The price a fan considers fair per category: cost through the usual chain."""
-    c = scenario.commerce
-    chain = (1.0 + c.middleman_markup) ** c.middlemen * (1.0 + MERCHANT_MARGIN)
-    k = len(scenario.population.categories)
-    # Categories differ in price level; a fixed spread keeps the mean unit cost.
-    level = np.exp(np.linspace(-0.4, 0.4, k)) if k > 1 else np.ones(1)
-    return MEAN_UNIT_COST * level / level.mean() * chain
+@dataclass
+class IncomeWindow:
+    """The last 30 days of income per creator, so that monthly income is a rolling sum."""
+
+    days: list[F64] = field(default_factory=lambda: [np.zeros(0) for _ in range(INCOME_WINDOW)])
+
+    def record(self, creators: Creators, day: int, income: F64) -> None:
+        """Add today's income to `creators.income_30d` and drop the day that left the window."""
+        slot = day % INCOME_WINDOW
+        oldest = np.zeros(len(creators))
+        kept = self.days[slot]  # shorter when creators joined since
+        oldest[: kept.size] = kept
+        # Clipped: subtracting the oldest day can leave -1e-13 of rounding behind.
+        creators.income_30d = np.maximum(creators.income_30d - oldest + income, 0.0)
+        self.days[slot] = income
 
 
-def make_fans(rng: np.random.Generator, scenario: Scenario) -> Fans:
-    p = scenario.population
-    n = p.fans
-    budget = rng.lognormal(np.log(MONTHLY_BUDGET_MEDIAN), 0.8, n)
-    return Fans(
-        interest=rng.integers(0, len(p.categories), n),
-        activity=lognormal_from_median_mean(rng, p.views_median, p.views_mean, n).astype(
-            np.float32
-        ),
-        sensitivity=rng.uniform(0.5, 2.0, n).astype(np.float32),
-        monthly_budget=budget,
-        budget_left=budget.copy(),
-    )
+@dataclass
+class Catalogue:
+    """What is fixed at day 0 and only read afterwards: reference prices, fans grouped by
+    interest, merchants grouped by category."""
+
+    reference_price: F64
+    """The price a fan considers fair, per category."""
+    pool_offsets: I64
+    fan_pool: I64
+    """Fans by interest: ``fan_pool[pool_offsets[k]:pool_offsets[k + 1]]`` (CSR)."""
+    category_fans: F64
+    """Fans interested in each category (at least 1)."""
+    merchant_offsets: I64
+    merchant_order: I64
+    """Merchants by category, the same way."""
+    mean_merchant_quality: float
+    expected_views: float
+    """Views all fans make on an average day: the sum of their activity."""
+    initial_commerce_creators: int
 
 
-def make_suppliers(rng: np.random.Generator, scenario: Scenario) -> Suppliers:
-    p, c = scenario.population, scenario.commerce
-    n, k = p.suppliers, len(p.categories)
-    category = np.arange(n) % k  # every belt has suppliers
-    chain = (1.0 + c.middleman_markup) ** c.middlemen * (1.0 + MERCHANT_MARGIN)
-    unit_cost = category_reference_prices(scenario)[category] / chain * rng.lognormal(0, 0.3, n)
-    return Suppliers(
-        category=category,
-        unit_cost=unit_cost,
-        quality=rng.beta(5.0, 2.0, n),
-        in_programme=rng.random(n) < c.source_goods_share,
-    )
+@dataclass
+class World:
+    """Every table and every piece of state that carries over from one day to the next.
 
+    The steps of the day read and update it; nothing else of the model is shared between
+    steps.
+    """
 
-def make_merchants(rng: np.random.Generator, scenario: Scenario, suppliers: Suppliers) -> Merchants:
-    p, c = scenario.population, scenario.commerce
-    n, k = p.merchants, len(p.categories)
-    category = np.arange(n) % k
-    by_category = [np.flatnonzero(suppliers.category == j) for j in range(k)]
-    supplier = np.array([by_category[j][rng.integers(len(by_category[j]))] for j in category])
-    source = c.source_goods & suppliers.in_programme[supplier]
-    layers = np.where(source, 0, c.middlemen)
-    price = (
-        suppliers.unit_cost[supplier]
-        * (1.0 + c.middleman_markup) ** layers
-        * (1.0 + MERCHANT_MARGIN)
-    )
-    bad = rng.random(n) < c.bad_quality_share
-    quality = np.where(bad, 0.3, 1.0) * suppliers.quality[supplier]
-    return Merchants(
-        category=category,
-        supplier=supplier,
-        price=price,
-        quality=quality,
-        commission=np.clip(c.creator_commission * rng.lognormal(0, 0.25, n), 0.01, 0.9),
-        external=c.external_links & (rng.random(n) < 0.3),
-        source_goods=source,
-        bad=bad,
-    )
-
-
-def make_creators(
-    rng: np.random.Generator, scenario: Scenario, n: int, day: int, commerce_share: float
-) -> Creators:
-    """`n` new creators entering on `day` with no followers yet."""
-    p, c = scenario.population, scenario.commerce
-    commerce = rng.random(n) < commerce_share
-    sales_skill = rng.lognormal(0.0, p.sales_skill_sigma, n)
-    minus_one = np.full(n, -1, dtype=np.int64)
-    return Creators(
-        category=rng.integers(0, len(p.categories), n),
-        commerce=commerce,
-        quality=rng.lognormal(0.0, p.quality_sigma, n),
-        sales_skill=sales_skill,
-        capacity=np.maximum(1, (CAPACITY_MEDIAN * rng.lognormal(0, 1.0, n))).astype(np.int64),
-        external_store=commerce & (rng.random(n) < c.external_store_share),
-        own_goods=commerce & (rng.random(n) < OWN_GOODS_SHARE),
-        merchant=minus_one.copy(),
-        followers=np.zeros(n, np.int64),
-        trust=np.full(n, 0.3),
-        works_posted=np.zeros(n, np.int64),
-        impressions=np.zeros(n, np.int64),
-        alive=np.ones(n, bool),
-        entry_day=np.full(n, day, np.int64),
-        exit_day=minus_one.copy(),
-        penalty_until=minus_one.copy(),
-        zero_income_days=np.zeros(n, np.int64),
-        income=np.zeros(n),
-        gmv=np.zeros(n),
-        orders=np.zeros(n, np.int64),
-        max_live_gmv=np.zeros(n),
-        income_30d=np.zeros(n),
-        milestone_10k=minus_one.copy(),
-        milestone_100k=minus_one.copy(),
-        milestone_1m=minus_one.copy(),
-    )
-
-
-def fan_pools(fans: Fans, n_categories: int) -> tuple[I64, I64]:
-    """Fans grouped by interest: (offsets, fan ids), a CSR index for sampling buyers."""
-    order = np.argsort(fans.interest, kind="stable").astype(np.int64)
-    counts = np.bincount(fans.interest, minlength=n_categories)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return offsets, order
+    fans: Fans
+    suppliers: Suppliers
+    merchants: Merchants
+    creators: Creators
+    catalogue: Catalogue
+    market: _core.Market
+    """The Rust buyer memory: who has bought from which creator."""
+    pipeline: Works
+    """Works promoted today, climbing tomorrow."""
+    income_window: IncomeWindow
+    next_uid: int = 0
+    """Id of the next work posted (ids key the works' random draws)."""

@@ -40,28 +40,30 @@ def simulate(
     progress: Progress | None = None,
 ) -> RunResult:
     """Simulate `scenario` for `days` (default run.days) with `seed` (default run.seed)."""
-    from sim.model.ecosystem import EcosystemModel  # heavy: only when a run happens
+    # Heavy: only when a run happens.
+    from sim.metrics.summary import creator_table, daily_frame, run_kpis
+    from sim.model.ecosystem import EcosystemModel
 
     seed = scenario.run.seed if seed is None else seed
     days = scenario.run.days if days is None else days
     if days != scenario.run.days or seed != scenario.run.seed:
-        run = scenario.run.model_copy(update={"days": days, "seed": seed})
-        scenario = scenario.model_copy(update={"run": run})
+        scenario = scenario.with_overrides({"run.days": days, "run.seed": seed})
     started = time.perf_counter()
     model = EcosystemModel(scenario, seed=seed)
     model.run(days, progress=progress)
+    daily = daily_frame(model)
     return RunResult(
         scenario=scenario,
         seed=seed,
-        daily=model.daily_metrics(),
-        creators=model.creator_table(),
-        kpis=model.kpis(),
+        daily=daily,
+        creators=creator_table(model),
+        kpis=run_kpis(daily, model.world.catalogue.initial_commerce_creators),
         wall_time_s=time.perf_counter() - started,
     )
 
 
 def save_run(out: Path, result: RunResult) -> Path:
-    """Write the run directory `<out>/<name>-<hash8>/seed-<seed>/` atomically."""
+    """Write the run directory `<out>/scenario=<name>-<hash8>/seed=<seed>/` atomically."""
     directory = run_directory(out, result.scenario, result.seed)
     write_run(directory, result.scenario, result.daily, result.creators, result.summary())
     return directory

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "apply_overrides",
     "dump_scenario",
     "load_scenario",
+    "override_scenario",
     "parse_scenario",
     "parse_yaml_text",
 ]
@@ -70,16 +71,31 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
     """Return a copy of ``data`` with each ``PATH=VALUE`` set (VALUE read as YAML)."""
     result = _deep_copy(data)
     for override in overrides:
-        path, value = _parse_override(override)
-        keys = path.split(".")
-        target = result
-        for depth, key in enumerate(keys[:-1]):
-            child = target.setdefault(key, {})
-            if not isinstance(child, dict):
-                raise ScenarioError(".".join(keys[: depth + 1]), "must be a mapping of settings")
-            target = child
-        target[keys[-1]] = value
+        _set_path(result, *_parse_override(override))
     return result
+
+
+def override_scenario(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A validated copy of ``scenario`` with each dotted path set to its value; a bad path
+    or value raises :class:`ScenarioError` naming it (see :meth:`Scenario.with_overrides`)."""
+    data = scenario.model_dump(mode="json")
+    for path, value in overrides.items():
+        if not isinstance(path, str) or not _DOTTED_PATH.match(path):
+            raise ScenarioError(str(path), "is not a dotted setting path (like traffic.gini_cap)")
+        _check_path(path)
+        _set_path(data, path, value)
+    return _validate(data)
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    keys = path.split(".")
+    target = data
+    for depth, key in enumerate(keys[:-1]):
+        child = target.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(".".join(keys[: depth + 1]), "must be a mapping of settings")
+        target = child
+    target[keys[-1]] = value
 
 
 def dump_scenario(scenario: Scenario) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,11 +25,13 @@ from pydantic import (
 )
 
 __all__ = [
+    "LEVER_GROUPS",
     "CommercePolicy",
     "Population",
     "RunSettings",
     "Scenario",
     "TrafficPolicy",
+    "lever_paths",
 ]
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -308,6 +311,27 @@ class RunSettings(BaseModel):
     seed: Int = Field(2019, ge=0, le=2**63 - 1, description="Seed of the random generators.")
 
 
+LEVER_GROUPS = ("traffic", "commerce", "population", "run")
+"""The groups of settings; every setting's name is unique across them."""
+
+
+def lever_paths() -> dict[str, str]:
+    """Every setting's name with its dotted path: ``{"gini_cap": "traffic.gini_cap", ...}``.
+
+    The names are unique across groups, so a setting can be given by name alone, as the
+    keyword arguments of :class:`sim.model.EcosystemModel` are.
+    """
+    paths: dict[str, str] = {}
+    for group in LEVER_GROUPS:
+        section = Scenario.model_fields[group].annotation
+        assert isinstance(section, type) and issubclass(section, BaseModel)
+        for name in section.model_fields:
+            if name in paths:
+                raise AssertionError(f"{group}.{name} repeats the name of {paths[name]}")
+            paths[name] = f"{group}.{name}"
+    return paths
+
+
 class Scenario(BaseModel):
     """One complete, validated simulation setup."""
 
@@ -331,6 +355,23 @@ class Scenario(BaseModel):
         default_factory=Population, description="Agent counts, scale and turnover."
     )
     run: RunSettings = Field(default_factory=RunSettings, description="Length and seed.")
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A validated copy with each dotted path set to its value.
+
+        A path that names no setting, or a value out of bounds, raises
+        :class:`~sim.scenario.errors.ScenarioError` naming the field:
+
+        >>> Scenario().with_overrides({"traffic.gini_cap": 0.4}).traffic.gini_cap
+        0.4
+        >>> Scenario().with_overrides({"traffic.gini_cap": 1.5})
+        Traceback (most recent call last):
+        ...
+        sim.scenario.errors.ScenarioError: traffic.gini_cap: must be between 0 and 1, got 1.5
+        """
+        from sim.scenario.files import override_scenario
+
+        return override_scenario(self, overrides)
 
     def scenario_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON of every field except ``run.seed``.

@@ -6,14 +6,11 @@ cheap) and carries the one with the best expected earnings per view.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.model.steps.commerce import OWN_GOODS_INCOME, VALUE_ELASTICITY
-
-if TYPE_CHECKING:
-    from sim.model.ecosystem import EcosystemModel
+from sim.model.state import World
+from sim.model.steps.buying import OWN_GOODS_INCOME, VALUE_ELASTICITY
+from sim.scenario.schema import Scenario
 
 LISTINGS_SEEN = {True: 8, False: 3}
 """Listings a creator compares, with and without flash listing."""
@@ -21,33 +18,35 @@ REPICK_RATE = 0.02
 """Daily probability that a creator reconsiders the goods it carries."""
 
 
-def choose_goods(model: EcosystemModel, rng: np.random.Generator) -> None:
-    """Assign merchants to commerce creators that have none or reconsider today."""
-    creators, merchants = model.creators, model.merchants
+def choose_goods(world: World, scenario: Scenario, day: int, rng: np.random.Generator) -> int:
+    """Assign merchants to commerce creators that have none or reconsider today; returns
+    how many chose."""
+    creators, merchants, catalogue = world.creators, world.merchants, world.catalogue
     n = len(creators)
     choosing = (
         creators.alive
         & creators.commerce
         & ((creators.merchant < 0) | (rng.random(n) < REPICK_RATE))
-        & (creators.penalty_until < model.day)
+        & (creators.penalty_until < day)
     )
     who = np.flatnonzero(choosing)
     if who.size == 0:
-        return
-    k = LISTINGS_SEEN[model.config.commerce.flash_listing]
-    offsets, members = model.merchant_index
+        return 0
+    k = LISTINGS_SEEN[scenario.commerce.flash_listing]
+    offsets, members = catalogue.merchant_offsets, catalogue.merchant_order
     category = creators.category[who]
     counts = offsets[category + 1] - offsets[category]
     draws = offsets[category][:, None] + (rng.random((who.size, k)) * counts[:, None]).astype(
         np.int64
     )
     candidates = members[draws]
-    reference = model.reference_price[merchants.category[candidates]]
+    reference = catalogue.reference_price[merchants.category[candidates]]
     price = merchants.price[candidates]
-    # Expected orders per view: value for money and quality (as in `commerce.buy`).
+    # Expected orders per view: value for money and quality (as in `buying.buy`).
     appeal = (reference / price) ** VALUE_ELASTICITY * merchants.quality[candidates]
     earnings = price * np.where(
         creators.own_goods[who, None], OWN_GOODS_INCOME, merchants.commission[candidates]
     )
     best = np.argmax(earnings * appeal, axis=1)
     creators.merchant[who] = candidates[np.arange(who.size), best]
+    return int(who.size)

@@ -1,0 +1,113 @@
+"""The daily measurement: every metric of :data:`sim.metrics.DAILY_METRICS` for the day
+just simulated, from what the day's steps returned and the state they left."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.fairness import gini, top_shares
+from sim.model.state import FOLLOWER_TIERS
+from sim.model.steps.allocation import head_creators
+
+if TYPE_CHECKING:
+    from sim.model.state import Works, World
+    from sim.model.steps.allocation import DayAllocation
+    from sim.model.steps.buying import Orders
+    from sim.model.steps.entry_exit import Turnover
+    from sim.model.steps.settlement import Settlement
+    from sim.model.steps.viewing import FanDay, ViewOutcome
+    from sim.scenario.schema import Scenario
+
+
+def _median(values: np.ndarray) -> float:
+    return float(np.median(values)) if values.size else 0.0
+
+
+def new_works_below_base(scenario: Scenario, works: Works, allocated: DayAllocation) -> int:
+    """New works short of their base while the budget covered all base demand (F1)."""
+    new = works.stage == 0
+    base = scenario.traffic.base_exposure
+    if allocated.budget < base * int(new.sum()):
+        return 0
+    return int((allocated.impressions[new] < base).sum())
+
+
+def measure(
+    world: World,
+    scenario: Scenario,
+    day: int,
+    works: Works,
+    seen: ViewOutcome,
+    fan_day: FanDay,
+    orders: Orders,
+    settled: Settlement,
+    turnover: Turnover,
+) -> dict[str, float]:
+    """All daily metrics of DAILY_METRICS for the day just simulated."""
+    c = world.creators
+    scale = scenario.population.scale
+    allocated = seen.allocation
+    allocation = allocated.allocation
+    per_creator = np.bincount(works.creator, weights=allocation.impressions, minlength=len(c))
+    with_work = per_creator[np.bincount(works.creator, minlength=len(c)) > 0]
+    active = c.alive
+    commerce = active & c.commerce
+    real_followers = c.followers * scale
+    real_income = c.income_30d * scale
+    tiers = np.digitize(real_followers, FOLLOWER_TIERS[:2], right=True)
+    n_orders = len(orders.price)
+    gmv = float(orders.price.sum())
+    views_all = int(seen.views_discovery.sum() + seen.views_follow.sum())
+    exposure_top1, exposure_top10 = top_shares(with_work, (0.01, 0.10))
+    follower_top1, follower_top10 = top_shares(c.followers[active], (0.01, 0.10))
+    head = head_creators(c, len(world.fans), scenario)
+    return {
+        "day": day,
+        "impressions": int(allocation.impressions.sum()),
+        "views": views_all,
+        "views_discovery": int(seen.views_discovery.sum()),
+        "views_follow": int(seen.views_follow.sum()),
+        "follows": int(seen.follows.sum()),
+        "orders": n_orders,
+        "orders_real": n_orders * scale,
+        "gmv": gmv,
+        "gmv_real": gmv * scale,
+        "average_order_value": gmv / n_orders if n_orders else 0.0,
+        "platform_revenue": settled.platform_revenue,
+        "platform_revenue_real": settled.platform_revenue * scale,
+        "exposure_gini": allocation.gini_after,
+        "exposure_gini_plain": allocation.gini_before,
+        "fairness_feasible": bool(allocation.feasible),
+        "exposure_top1_share": exposure_top1,
+        "exposure_top10_share": exposure_top10,
+        "ordinary_share": allocation.ordinary_share_after,
+        "follower_gini": gini(c.followers[active]),
+        "follower_top1_share": follower_top1,
+        "follower_top10_share": follower_top10,
+        "income_gini": gini(c.income_30d[commerce]),
+        "active_creators": int(active.sum()),
+        "active_commerce_creators": int(commerce.sum()),
+        "entering_creators": turnover.entering,
+        "leaving_creators": turnover.leaving,
+        "creators_with_income": int((settled.income > 0).sum()),
+        "head_creators": int((active & head).sum()),
+        "median_income_tier1": _median(real_income[commerce & (tiers == 0)]),
+        "median_income_tier2": _median(real_income[commerce & (tiers == 1)]),
+        "median_income_tier3": _median(real_income[commerce & (tiers == 2)]),
+        "repeat_purchase_rate": float(orders.repeat.mean()) if n_orders else 0.0,
+        "follow_page_order_share": float(orders.from_follow.mean()) if n_orders else 0.0,
+        "complaint_rate": float(orders.complaint.mean()) if n_orders else 0.0,
+        "mean_price": float(orders.price.mean()) if n_orders else 0.0,
+        "mean_supplier_cost": float(orders.cost.mean()) if n_orders else 0.0,
+        "value_for_money": float(orders.cost.sum() / gmv) if gmv else 0.0,
+        "commerce_reach_share": fan_day.reached / len(world.fans),
+        "views_per_fan_median": fan_day.median_views,
+        "views_per_fan_mean": fan_day.mean_views if fan_day.views else 0.0,
+        "new_works": int((works.stage == 0).sum()),
+        "new_works_below_base": new_works_below_base(scenario, works, allocated),
+        "climbing_works": int((works.stage > 0).sum()),
+        "penalised_creators": settled.penalised,
+        "event_day": day in scenario.commerce.event_days,
+    }

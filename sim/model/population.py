@@ -1,0 +1,186 @@
+"""The population at day 0 (and the creators who enter later): every table of
+:mod:`sim.model.state` drawn from the scenario, and the `World` built from them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import _core
+from sim.model.state import (
+    F64,
+    I64,
+    Catalogue,
+    Creators,
+    Fans,
+    IncomeWindow,
+    Merchants,
+    Suppliers,
+    Works,
+    World,
+)
+from sim.scenario.schema import Scenario
+
+MERCHANT_MARGIN = 0.3
+"""Markup a merchant adds on its purchase price."""
+OWN_GOODS_SHARE = 0.25
+"""Share of commerce creators selling their own goods (stall or factory owners)."""
+MEAN_UNIT_COST = 46.0
+"""Mean supplier unit cost in yuan: with three middlemen and creators favouring value for
+money, the average order comes to about 80 yuan (fact F9)."""
+MONTHLY_BUDGET_MEDIAN = 300.0
+"""Median monthly shopping budget of a fan, in yuan."""
+CAPACITY_MEDIAN = 40.0
+"""Median orders a creator's team can fulfil per day."""
+
+
+def lognormal_from_median_mean(
+    rng: np.random.Generator, median: float, mean: float, size: int
+) -> F64:
+    """Log-normal draws with a given median and mean (mean > median)."""
+    sigma = float(np.sqrt(2.0 * np.log(mean / median)))
+    return rng.lognormal(np.log(median), sigma, size)
+
+
+def category_reference_prices(scenario: Scenario) -> F64:
+    """The price a fan considers fair per category: cost through the usual chain."""
+    c = scenario.commerce
+    chain = (1.0 + c.middleman_markup) ** c.middlemen * (1.0 + MERCHANT_MARGIN)
+    k = len(scenario.population.categories)
+    # Categories differ in price level; a fixed spread keeps the mean unit cost.
+    level = np.exp(np.linspace(-0.4, 0.4, k)) if k > 1 else np.ones(1)
+    return MEAN_UNIT_COST * level / level.mean() * chain
+
+
+def make_fans(rng: np.random.Generator, scenario: Scenario) -> Fans:
+    p = scenario.population
+    n = p.fans
+    budget = rng.lognormal(np.log(MONTHLY_BUDGET_MEDIAN), 0.8, n)
+    return Fans(
+        interest=rng.integers(0, len(p.categories), n),
+        activity=lognormal_from_median_mean(rng, p.views_median, p.views_mean, n).astype(
+            np.float32
+        ),
+        sensitivity=rng.uniform(0.5, 2.0, n).astype(np.float32),
+        monthly_budget=budget,
+        budget_left=budget.copy(),
+    )
+
+
+def make_suppliers(rng: np.random.Generator, scenario: Scenario) -> Suppliers:
+    p, c = scenario.population, scenario.commerce
+    n, k = p.suppliers, len(p.categories)
+    category = np.arange(n) % k  # every belt has suppliers
+    chain = (1.0 + c.middleman_markup) ** c.middlemen * (1.0 + MERCHANT_MARGIN)
+    unit_cost = category_reference_prices(scenario)[category] / chain * rng.lognormal(0, 0.3, n)
+    return Suppliers(
+        category=category,
+        unit_cost=unit_cost,
+        quality=rng.beta(5.0, 2.0, n),
+        in_programme=rng.random(n) < c.source_goods_share,
+    )
+
+
+def make_merchants(rng: np.random.Generator, scenario: Scenario, suppliers: Suppliers) -> Merchants:
+    p, c = scenario.population, scenario.commerce
+    n, k = p.merchants, len(p.categories)
+    category = np.arange(n) % k
+    by_category = [np.flatnonzero(suppliers.category == j) for j in range(k)]
+    supplier = np.array([by_category[j][rng.integers(len(by_category[j]))] for j in category])
+    source = c.source_goods & suppliers.in_programme[supplier]
+    layers = np.where(source, 0, c.middlemen)
+    price = (
+        suppliers.unit_cost[supplier]
+        * (1.0 + c.middleman_markup) ** layers
+        * (1.0 + MERCHANT_MARGIN)
+    )
+    bad = rng.random(n) < c.bad_quality_share
+    quality = np.where(bad, 0.3, 1.0) * suppliers.quality[supplier]
+    return Merchants(
+        category=category,
+        supplier=supplier,
+        price=price,
+        quality=quality,
+        commission=np.clip(c.creator_commission * rng.lognormal(0, 0.25, n), 0.01, 0.9),
+        external=c.external_links & (rng.random(n) < 0.3),
+        source_goods=source,
+        bad=bad,
+    )
+
+
+def make_creators(
+    rng: np.random.Generator, scenario: Scenario, n: int, day: int, commerce_share: float
+) -> Creators:
+    """`n` new creators entering on `day` with no followers yet."""
+    p, c = scenario.population, scenario.commerce
+    commerce = rng.random(n) < commerce_share
+    sales_skill = rng.lognormal(0.0, p.sales_skill_sigma, n)
+    minus_one = np.full(n, -1, dtype=np.int64)
+    return Creators(
+        category=rng.integers(0, len(p.categories), n),
+        commerce=commerce,
+        quality=rng.lognormal(0.0, p.quality_sigma, n),
+        sales_skill=sales_skill,
+        capacity=np.maximum(1, (CAPACITY_MEDIAN * rng.lognormal(0, 1.0, n))).astype(np.int64),
+        external_store=commerce & (rng.random(n) < c.external_store_share),
+        own_goods=commerce & (rng.random(n) < OWN_GOODS_SHARE),
+        merchant=minus_one.copy(),
+        followers=np.zeros(n, np.int64),
+        trust=np.full(n, 0.3),
+        works_posted=np.zeros(n, np.int64),
+        impressions=np.zeros(n, np.int64),
+        alive=np.ones(n, bool),
+        entry_day=np.full(n, day, np.int64),
+        exit_day=minus_one.copy(),
+        penalty_until=minus_one.copy(),
+        zero_income_days=np.zeros(n, np.int64),
+        income=np.zeros(n),
+        gmv=np.zeros(n),
+        orders=np.zeros(n, np.int64),
+        max_live_gmv=np.zeros(n),
+        income_30d=np.zeros(n),
+        milestone_10k=minus_one.copy(),
+        milestone_100k=minus_one.copy(),
+        milestone_1m=minus_one.copy(),
+    )
+
+
+def fan_pools(fans: Fans, n_categories: int) -> tuple[I64, I64]:
+    """Fans grouped by interest: (offsets, fan ids), a CSR index for sampling buyers."""
+    order = np.argsort(fans.interest, kind="stable").astype(np.int64)
+    counts = np.bincount(fans.interest, minlength=n_categories)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return offsets, order
+
+
+def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
+    """The world at day 0: fans, suppliers, merchants and creators drawn in that order."""
+    p = scenario.population
+    fans = make_fans(rng, scenario)
+    suppliers = make_suppliers(rng, scenario)
+    merchants = make_merchants(rng, scenario, suppliers)
+    creators = make_creators(rng, scenario, p.creators, 0, p.commerce_creator_share)
+    n_categories = len(p.categories)
+    pool_offsets, fan_pool = fan_pools(fans, n_categories)
+    merchant_order = np.argsort(merchants.category, kind="stable").astype(np.int64)
+    merchant_counts = np.bincount(merchants.category, minlength=n_categories)
+    catalogue = Catalogue(
+        reference_price=category_reference_prices(scenario),
+        pool_offsets=pool_offsets,
+        fan_pool=fan_pool,
+        category_fans=np.maximum(np.diff(pool_offsets), 1).astype(np.float64),
+        merchant_offsets=np.concatenate([[0], np.cumsum(merchant_counts)]).astype(np.int64),
+        merchant_order=merchant_order,
+        mean_merchant_quality=float(merchants.quality.mean()),
+        expected_views=float(fans.activity.sum(dtype=np.float64)),
+        initial_commerce_creators=int(creators.commerce.sum()),
+    )
+    return World(
+        fans=fans,
+        suppliers=suppliers,
+        merchants=merchants,
+        creators=creators,
+        catalogue=catalogue,
+        market=_core.Market(),
+        pipeline=Works.empty(),
+        income_window=IncomeWindow(),
+    )

@@ -1,0 +1,52 @@
+"""Allocation (sim.model.steps.allocation): each work's demand, the day's budget, and the
+allocation that travels with them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.steps import allocation
+from tests.conftest import warm_model
+
+
+def test_demand_is_the_base_or_the_stage_quota_and_nothing_when_penalised() -> None:
+    model = warm_model(10)
+    world, scenario = model.world, model.config
+    works = world.pipeline
+    assert (works.stage > 0).any()
+    t = scenario.traffic
+    world.creators.penalty_until[works.creator[:5]] = 10
+    demand = allocation.work_demand(world, scenario, 10, works)
+    quotas = np.array((t.base_exposure, *t.stage_quotas))
+    expected = quotas[works.stage]
+    penalised = np.isin(works.creator, works.creator[:5])
+    expected[penalised & (works.stage > 0)] = 0
+    assert (expected == 0).any()
+    np.testing.assert_array_equal(demand, expected)
+
+
+def test_the_budget_is_the_discovery_screens_times_the_covers() -> None:
+    model = warm_model(5)
+    world, scenario = model.world, model.config
+    share = allocation.follow_page_share(world, scenario)
+    assert 0 < share <= scenario.traffic.follow_page_weight
+    covers = scenario.traffic.covers_per_screen
+    expected = int(world.catalogue.expected_views * (1 - share) * covers)
+    assert allocation.discovery_budget(world, scenario) == expected
+
+
+def test_the_allocation_carries_its_budget_and_demand() -> None:
+    model = warm_model(10)
+    world, scenario = model.world, model.config
+    allocated = allocation.allocate(world, scenario, 10, world.pipeline)
+    assert allocated.budget == allocation.discovery_budget(world, scenario)
+    total = int(allocated.impressions.sum())
+    assert total == min(allocated.budget, int(allocated.demand.sum()))
+
+
+def test_head_creators_reach_the_follower_share() -> None:
+    model = warm_model(30)
+    world, scenario = model.world, model.config
+    head = allocation.head_creators(world.creators, len(world.fans), scenario)
+    threshold = scenario.traffic.head_follower_share * len(world.fans)
+    np.testing.assert_array_equal(head, world.creators.followers >= max(threshold, 1.0))

@@ -1,0 +1,31 @@
+"""Content (sim.model.steps.content): who posts, who goes live, and the works' ids."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.randomness import CONTENT, day_rng
+from sim.model.steps import content
+from tests.conftest import warm_model
+
+
+def test_posts_come_from_creators_on_the_platform_and_lives_from_sellers() -> None:
+    model = warm_model(3)
+    world, scenario = model.world, model.config
+    c = world.creators
+    c.alive[:50] = False
+    posted_before = c.works_posted.copy()
+    first_uid = world.next_uid
+    works = content.post(world, scenario, day_rng(1, 3, CONTENT))
+    assert c.alive[works.creator].all()
+    assert (c.commerce[works.creator[works.live]]).all()
+    assert (c.merchant[works.creator[works.live]] >= 0).all()
+    assert works.uid.tolist() == list(range(first_uid, first_uid + len(works)))
+    assert world.next_uid == first_uid + len(works)
+    assert (works.stage == 0).all() and (works.gmv == 0).all() and (works.score == 1).all()
+    np.testing.assert_array_equal(
+        c.works_posted - posted_before, np.bincount(works.creator, minlength=len(c))
+    )
+    p = scenario.population
+    videos = (~works.live).sum() / c.alive.sum()
+    assert abs(videos - p.post_rate) < 0.05
