@@ -10,7 +10,7 @@ RUST_SRC := $(shell find core_rs -name '*.rs' -not -path '*/target/*') $(wildcar
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build run test lint typecheck rust-test py-test bench app clean facts
+.PHONY: setup build run test lint typecheck rust-test py-test bench app clean facts docs
 
 setup: $(STAMP_EXT)
 
@@ -33,8 +33,8 @@ run: $(STAMP_EXT)
 	$(PY) -m sim facts scenarios/baseline.yaml --seeds 3
 
 lint: $(STAMP_EXT)
-	$(VENV)/bin/ruff check sim app tests benchmarks
-	$(VENV)/bin/ruff format --check sim app tests benchmarks
+	$(VENV)/bin/ruff check sim app tests benchmarks tools
+	$(VENV)/bin/ruff format --check sim app tests benchmarks tools
 
 typecheck: $(STAMP_EXT)
 	$(VENV)/bin/mypy
@@ -52,6 +52,14 @@ test: lint typecheck rust-test py-test
 
 bench: $(STAMP_EXT)
 	$(PY) -m benchmarks
+
+# The reference pages generated from the code (docs/metrics.md, the levers in docs/model.md)
+# and the API reference from the docstrings (docs/api/index.html, not committed).
+docs: $(STAMP_EXT)
+	$(PY) -m tools.reference_docs
+	$(PY) -m pdoc --docformat numpy -o docs/api sim sim.scenario sim.model sim.model.steps \
+		sim.metrics sim.runs sim.analysis sim.sweeps sim.allocation sim.fairness 2>/dev/null
+	@echo "API reference: docs/api/index.html"
 
 app: $(STAMP_EXT)
 	$(PY) -m sim app

@@ -6,17 +6,37 @@ names the argument; read-only and strided arrays are accepted (strided ones are 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from sim import _core
 from sim.arrays import bool_array, int64_array
 
 Method = Literal["blend", "cap"]
+
+
+def _number(value: object) -> object:
+    """Refuse ``true``/``false`` and text where a share is due (pydantic would convert them)."""
+    if isinstance(value, bool | str):
+        raise ValueError(f"must be a number, got {value!r}")
+    return value
+
+
+PolicyShare = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
+"""A cap or a floor: a finite share in [0, 1]. The scenario schema uses these same types,
+so the policy's bounds are stated once, here."""
+
+
+class _PolicyBounds(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    gini_cap: PolicyShare | None = None
+    ordinary_floor: PolicyShare | None = None
+    method: Method = "blend"
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,14 @@ class FairnessPolicy:
     ordinary_floor: lowest share of impressions for ordinary creators (None: no floor).
     method: "blend" moves every creator's boost toward the mean; "cap" lowers the top
     boosts and hands the mass back.
+
+    A bad value raises :class:`~sim.scenario.errors.ScenarioError` (a ValueError) naming
+    the field:
+
+    >>> FairnessPolicy(gini_cap=1.5)
+    Traceback (most recent call last):
+    ...
+    sim.scenario.errors.ScenarioError: gini_cap: must be between 0 and 1, got 1.5
     """
 
     gini_cap: float | None = None
@@ -34,17 +62,14 @@ class FairnessPolicy:
     method: Method = "blend"
 
     def __post_init__(self) -> None:
-        for name in ("gini_cap", "ordinary_floor"):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or not 0.0 <= value <= 1.0
-            ):
-                raise ValueError(f"{name}: must be between 0 and 1, got {value!r}")
-        if self.method not in ("blend", "cap"):
-            raise ValueError(f"method: must be 'blend' or 'cap', got {self.method!r}")
+        from sim.scenario.errors import from_validation_error
+
+        try:
+            _PolicyBounds(
+                gini_cap=self.gini_cap, ordinary_floor=self.ordinary_floor, method=self.method
+            )
+        except ValidationError as error:
+            raise from_validation_error(error, _PolicyBounds) from None
 
 
 @dataclass(frozen=True)

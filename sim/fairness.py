@@ -60,7 +60,7 @@ def lorenz(
     --------
     >>> pop, share = lorenz([1, 1, 2], points=3)
     >>> [round(float(x), 3) for x in share]
-    [0.0, 0.25, 1.0]
+    [0.0, 0.375, 1.0]
     """
     if points < 2:
         raise ValueError(f"points: must be at least 2, got {points}")

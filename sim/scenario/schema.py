@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from sim.allocation import Method, PolicyShare
+
 __all__ = [
     "LEVER_GROUPS",
     "CommercePolicy",
@@ -99,11 +101,11 @@ class TrafficPolicy(BaseModel):
         le=1_000_000,
         description="Pseudo-views that smooth a work's conversion before ranking it for promotion.",
     )
-    gini_cap: Share | None = Field(
+    gini_cap: PolicyShare | None = Field(
         0.6,
         description="Upper bound on the Gini of per-creator impressions each day; null = no cap.",
     )
-    ordinary_floor: Share | None = Field(
+    ordinary_floor: PolicyShare | None = Field(
         0.7,
         description="Minimum share of impressions to ordinary (non-head) creators; null = none.",
     )
@@ -113,7 +115,7 @@ class TrafficPolicy(BaseModel):
         le=1,
         description="Followers as a share of fans above which a creator counts as 'head'.",
     )
-    method: Literal["blend", "cap"] = Field(
+    method: Method = Field(
         "blend",
         description="Fairness method: 'blend' moves boosts toward the mean, 'cap' trims the top.",
     )
