@@ -20,9 +20,8 @@ import pytest
 
 from sim.allocation import FairnessPolicy, allocate_exposure
 from sim.fairness import gini
+from tests.conftest import ROOT
 from tests.rounds import realistic_round
-
-ROOT = Path(__file__).resolve().parent.parent
 
 N_WORKS = 1_000_000
 

@@ -4,8 +4,6 @@ and byte-reproducible output, nothing written on failure."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import types
 from collections.abc import Callable
@@ -20,9 +18,8 @@ from sim.runs.directory import is_complete, run_directory, run_summary, write_ru
 from sim.scenario import memory
 from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
+from tests.conftest import BASELINE, ecosim
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
 TINY = [
     "--set",
     "population.fans=2000",
@@ -35,21 +32,6 @@ TINY = [
     "--set",
     "population.scale=100000",
 ]
-
-
-def ecosim(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m sim`` as a user would, with the repository importable."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("ECOSIM_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def assert_one_line_error(stderr: str, *words: str) -> None:
@@ -143,7 +125,7 @@ def test_run_end_to_end_with_the_model(tmp_path: Path) -> None:
     result = ecosim("run", BASELINE, "--days", "3", "--seed", "5", "--out", out, "--quiet", *TINY)
     assert result.returncode == 0, result.stderr
     directory = Path(result.stdout.strip().splitlines()[-1])
-    assert directory.parent.parent == out and directory.name == "seed-5"
+    assert directory.parent.parent == out and directory.name == "seed=5"
     assert is_complete(directory)
     daily = pd.read_parquet(directory / "daily.parquet")
     assert daily.columns[0] == "day" and len(daily) == 3
@@ -161,6 +143,9 @@ class FakeModel:
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
         self.scenario, self.seed, self.days_run = scenario, seed, 0
+        self.world = types.SimpleNamespace(
+            catalogue=types.SimpleNamespace(initial_commerce_creators=1)
+        )
 
     def run(self, days: int, progress: Callable[[int, int], None] | None = None) -> None:
         for day in range(days):
@@ -185,6 +170,11 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> type[FakeModel]:
     module = types.ModuleType("sim.model.ecosystem")
     module.EcosystemModel = FakeModel  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "sim.model.ecosystem", module)
+    summary = types.ModuleType("sim.metrics.summary")
+    summary.daily_frame = FakeModel.daily_metrics  # type: ignore[attr-defined]
+    summary.creator_table = FakeModel.creator_table  # type: ignore[attr-defined]
+    summary.run_kpis = lambda daily, initial: FakeModel.kpis(None)  # type: ignore[attr-defined, arg-type]
+    monkeypatch.setitem(sys.modules, "sim.metrics.summary", summary)
     monkeypatch.setattr(FakeModel, "fail", False)
     return FakeModel
 
@@ -273,7 +263,7 @@ def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_run_directory_layout() -> None:
     scenario = Scenario()
     path = run_directory(Path("out"), scenario, 7)
-    assert path == Path("out") / f"baseline-{scenario.scenario_hash()[:8]}" / "seed-7"
+    assert path == Path("out") / f"scenario=baseline-{scenario.scenario_hash()[:8]}" / "seed=7"
 
 
 def test_write_run_is_complete_and_leaves_no_temporary_files(tmp_path: Path) -> None:

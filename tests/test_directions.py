@@ -4,7 +4,6 @@ scale rule: intensive results barely move when the platform is simulated twice a
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,9 @@ from sim.runs.pool import simulate_seeds
 from sim.runs.run import RunResult
 from sim.runs.seeds import spawn_seeds
 from sim.scenario.files import load_scenario
+from tests.conftest import SCENARIOS
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = [
+MEDIUM = [
     "population.fans=20000",
     "population.creators=2000",
     "population.merchants=200",
@@ -27,7 +26,7 @@ DAYS = 150
 
 @functools.cache
 def runs(name: str, *overrides: str, days: int = DAYS) -> list[RunResult]:
-    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", [*SMALL, *overrides])
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml", [*MEDIUM, *overrides])
     return simulate_seeds(scenario, SEEDS, days=days)
 
 
