@@ -1,57 +1,70 @@
 """The app's charts as Altair (Vega-Lite) specs, and the small tables they are drawn from.
 
-Each chart function takes plain DataFrames and returns a chart, so tests can read the
-spec (its fields, folds and rules) without a browser. Time series fold the wide daily
-table's columns, so a spec names the metrics of :data:`sim.metrics.DAILY_METRICS` it shows.
+Each chart function takes plain DataFrames and returns a chart, so tests read the spec
+(fields, titles, axis formats, colours) without a browser. Policies get distinct
+colour-blind-safe colours (Okabe and Ito's palette) in a fixed order, legends are never
+cut, and axes carry the metric's title, unit and number format from
+:mod:`sim.metrics.display`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from sim.fairness import lorenz
-from sim.metrics.catalogue import DAILY_METRICS
+import sim
+from app.kpis import display as kpi_display
+from sim.metrics.display import daily_display
 
-type AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
+type AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChart
 """What the chart functions return; ``st.altair_chart`` takes each."""
 
 NUMERIC_METRICS = [
-    name for name in DAILY_METRICS if name not in ("day", "event_day", "fairness_feasible")
+    name for name in sim.DAILY_METRICS if name not in ("day", "event_day", "fairness_feasible")
 ]
 """Daily metrics that chart as numbers over days."""
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
+"""Okabe-Ito: distinguishable with every common colour-vision deficiency."""
+BOUND_COLOUR = "#D55E00"
 LORENZ_POINTS = 51
-LORENZ_COLOURS = ["#9ecae1", "#08519c", "#999999"]
-"""Start light, end dark, equality grey."""
 FACET_WIDTH = 220
 INCOME_TIERS = {
     "median_income_tier1": "<10k followers",
     "median_income_tier2": "10k-100k",
     "median_income_tier3": ">100k",
 }
+LEGEND = alt.Legend(orient="bottom", labelLimit=0, titleLimit=0, columns=2)
+
+
+def colour_scale(names: Sequence[str]) -> alt.Scale:
+    """A colour per name, in order: the reference policy always gets the first."""
+    return alt.Scale(domain=list(names), range=list(PALETTE[: len(names)]))
+
+
+def _title(metric: str) -> str:
+    return daily_display(metric).label
 
 
 # -- tables ------------------------------------------------------------------------------
 
 
-def lorenz_frame(start: pd.DataFrame, end: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
-    """Lorenz curves of exposure, followers and income at the start and end of a run.
+def lorenz_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Lorenz curves of exposure, followers and income at the end of a run, one per policy.
 
-    ``start`` and ``end`` hold active creators' cumulative ``impressions``, ``followers``
-    and ``income`` after day 1 and at the end.
+    Each table holds active creators' cumulative ``impressions``, ``followers`` and
+    ``income``.
     """
-    moments = ("day 1", f"day {len(daily)}")
     parts = []
-    for label, table in zip(moments, (start, end), strict=True):
+    for label, table in tables.items():
         for measure, column in (
             ("exposure", "impressions"),
             ("followers", "followers"),
             ("income", "income"),
         ):
-            population, share = lorenz(table[column].to_numpy(dtype=float), LORENZ_POINTS)
+            population, share = sim.lorenz(table[column].to_numpy(dtype=float), LORENZ_POINTS)
             parts.append(_curve(measure, label, population, share))
     for measure in ("exposure", "followers", "income"):
         parts.append(_curve(measure, "equality", [0, 1], [0, 1]))
@@ -87,7 +100,7 @@ def follower_distribution(creators: pd.DataFrame, bins_per_decade: int = 5) -> p
     return frame[frame["creators"] > 0].reset_index(drop=True)
 
 
-def seed_band(runs: dict[str, list[pd.DataFrame]], metric: str) -> pd.DataFrame:
+def seed_band(runs: Mapping[str, Sequence[pd.DataFrame]], metric: str) -> pd.DataFrame:
     """Per policy and day: mean, lowest and highest of ``metric`` across seeds."""
     frames = [
         daily[["day", metric]].assign(policy=policy)
@@ -102,101 +115,121 @@ def seed_band(runs: dict[str, list[pd.DataFrame]], metric: str) -> pd.DataFrame:
 # -- charts ------------------------------------------------------------------------------
 
 
-def _series(daily: pd.DataFrame, metrics: Sequence[str], title: str, y_title: str) -> AnyChart:
-    """Daily lines of ``metrics`` (folded into metric/value), one colour each."""
-    chart: AnyChart = (
-        alt.Chart(daily[["day", *metrics]], title=title)
-        .transform_fold(list(metrics), as_=["metric", "value"])
-        .mark_line()
+def overlay_chart(
+    band: pd.DataFrame,
+    metric: str,
+    policies: Sequence[str],
+    bound: tuple[str, float] | None = None,
+) -> AnyChart:
+    """Each policy's mean across seeds as a line, its lowest-to-highest seed as a band,
+    and an optional dashed policy bound (the cap, the floor)."""
+    shown = daily_display(metric)
+    colour = alt.Color("policy:N", title="policy", scale=colour_scale(policies), legend=LEGEND)
+    base = alt.Chart(band).encode(x=alt.X("day:Q", title="day"), color=colour)
+    axis = alt.Axis(format=shown.axis_format, title=shown.label)
+    area = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", axis=axis), y2=alt.Y2("high:Q"))
+    line = base.mark_line(strokeWidth=2).encode(
+        y=alt.Y("mean:Q", axis=axis),
+        tooltip=[
+            "policy:N",
+            "day:Q",
+            alt.Tooltip("mean:Q", format=shown.axis_format),
+            alt.Tooltip("low:Q", format=shown.axis_format),
+            alt.Tooltip("high:Q", format=shown.axis_format),
+        ],
+    )
+    title = f"{shown.title}: mean across seeds, band from lowest to highest"
+    if bound is None:
+        return alt.layer(area, line, title=title)
+    name, value = bound
+    rule = (
+        alt.Chart(pd.DataFrame({name: [value]}))
+        .mark_rule(strokeDash=[6, 4], color=BOUND_COLOUR)
+        .encode(y=f"{name}:Q", tooltip=[f"{name}:Q"])
+    )
+    return alt.layer(area, line, rule, title=f"{title}; {name.replace('_', ' ')} dashed")
+
+
+def change_chart(table: pd.DataFrame, reference: str, policies: Sequence[str]) -> AnyChart:
+    """Each policy's change against the reference in percent of the reference's value,
+    with its 95% interval, for the KPIs in ``table`` (a :func:`app.kpis.long_table`)."""
+    frame = table[table["policy"] != reference].copy()
+    base = table[table["policy"] == reference].set_index("kpi")["mean"]
+    scale = frame["kpi"].map(base).abs().replace(0, np.nan)
+    for column in ("change", "change_low", "change_high"):
+        frame[f"{column}_pct"] = frame[column] / scale
+    frame["verdict"] = np.where(frame["clear"], "clear", "within noise")
+    others = [p for p in policies if p != reference]
+    order = list(dict.fromkeys(frame["title"]))
+    y = alt.Y("title:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    colour = alt.Color("policy:N", title="policy", scale=colour_scale(policies), legend=LEGEND)
+    offset = alt.YOffset("policy:N", sort=others)
+    x_axis = alt.Axis(format="+.0%", title=f"change against {reference} (95% interval)")
+    whiskers = (
+        alt.Chart(frame)
+        .mark_rule(strokeWidth=2)
+        .encode(y=y, yOffset=offset, x=alt.X("change_low_pct:Q", axis=x_axis),
+                x2="change_high_pct:Q", color=colour)
+    )  # fmt: skip
+    dots = (
+        alt.Chart(frame)
+        .mark_point(filled=True, size=70)
         .encode(
-            x=alt.X("day:Q", title="day"),
-            y=alt.Y("value:Q", title=y_title),
-            color=alt.Color(
-                "metric:N", title=None, sort=list(metrics), legend=alt.Legend(orient="bottom")
+            y=y,
+            yOffset=offset,
+            x=alt.X("change_pct:Q", axis=x_axis),
+            color=colour,
+            shape=alt.Shape(
+                "verdict:N",
+                title=None,
+                scale=alt.Scale(domain=["clear", "within noise"], range=["circle", "diamond"]),
+                legend=LEGEND,
             ),
-            tooltip=["day:Q", "metric:N", alt.Tooltip("value:Q", format=",.4g")],
+            tooltip=[
+                "policy:N",
+                "title:N",
+                alt.Tooltip("change_pct:Q", format="+.2%", title="change"),
+                alt.Tooltip("change_low_pct:Q", format="+.2%", title="95% low"),
+                alt.Tooltip("change_high_pct:Q", format="+.2%", title="95% high"),
+                "verdict:N",
+            ],
         )
     )
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#666").encode(x="zero:Q")
+    chart: AnyChart = alt.layer(
+        zero, whiskers, dots, title=f"Change against {reference}, with its 95% interval"
+    ).properties(height=alt.Step(14 * max(1, len(others))))
     return chart
 
 
-def _with_rule(chart: AnyChart, name: str, value: float | None) -> AnyChart:
-    """``chart`` with a dashed horizontal rule at a policy bound (none when unset)."""
-    if value is None:
-        return chart
-    rule = (
-        alt.Chart(pd.DataFrame({name: [value]}))
-        .mark_rule(strokeDash=[6, 4], color="firebrick")
-        .encode(y=f"{name}:Q", tooltip=[f"{name}:Q"])
-    )
-    return alt.layer(chart, rule)
-
-
-def exposure_gini_chart(daily: pd.DataFrame, gini_cap: float | None) -> AnyChart:
-    """Exposure Gini per day, before and after fairness control, against the cap."""
-    title = "Exposure Gini per day" + (
-        f" (cap {gini_cap:g}, dashed)" if gini_cap is not None else " (no cap)"
-    )
-    chart = _series(daily, ["exposure_gini", "exposure_gini_plain"], title, "Gini")
-    return _with_rule(chart, "gini_cap", gini_cap)
-
-
-def ordinary_share_chart(daily: pd.DataFrame, ordinary_floor: float | None) -> AnyChart:
-    """Share of impressions to ordinary creators per day, against the floor."""
-    title = "Ordinary creators' share of impressions" + (
-        f" (floor {ordinary_floor:g}, dashed)" if ordinary_floor is not None else " (no floor)"
-    )
-    chart = _series(daily, ["ordinary_share"], title, "share")
-    return _with_rule(chart, "ordinary_floor", ordinary_floor)
-
-
 def lorenz_chart(curves: pd.DataFrame) -> AnyChart:
-    """Lorenz curves (start, end, equality) side by side for each measure."""
-    moments = list(dict.fromkeys(curves["moment"]))  # start, end, equality
+    """Lorenz curves of each policy (and equality, dashed) side by side for each measure."""
+    policies = [m for m in dict.fromkeys(curves["moment"]) if m != "equality"]
+    domain = [*policies, "equality"]
     chart: AnyChart = (
         alt.Chart(curves)
         .mark_line()
         .encode(
-            x=alt.X("population_share:Q", title="share of creators (poorest first)"),
-            y=alt.Y("value_share:Q", title="cumulative share"),
+            x=alt.X("population_share:Q", title="share of creators (poorest first)",
+                    axis=alt.Axis(format=".0%")),
+            y=alt.Y("value_share:Q", title="cumulative share", axis=alt.Axis(format=".0%")),
             color=alt.Color(
                 "moment:N",
                 title=None,
-                scale=alt.Scale(domain=moments, range=LORENZ_COLOURS[: len(moments)]),
-                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=domain, range=[*PALETTE[: len(policies)], "#999999"]),
+                legend=LEGEND,
             ),
             strokeDash=alt.StrokeDash(
                 "moment:N",
-                scale=alt.Scale(domain=moments, range=[[1, 0], [1, 0], [4, 4]][: len(moments)]),
+                scale=alt.Scale(domain=domain, range=[[1, 0]] * len(policies) + [[4, 4]]),
                 legend=None,
             ),
             tooltip=["measure:N", "moment:N", "population_share:Q", "value_share:Q"],
         )
         .properties(width=FACET_WIDTH, height=FACET_WIDTH)
         .facet(column=alt.Column("measure:N", title=None, sort=["exposure", "followers", "income"]))
-        .properties(title="Lorenz curves: start vs end")
-    )
-    return chart
-
-
-def gmv_orders_chart(daily: pd.DataFrame) -> AnyChart:
-    """Real-equivalent GMV (left axis) and orders (right axis) per day."""
-    base = alt.Chart(daily[["day", "gmv_real", "orders_real"]]).encode(x=alt.X("day:Q"))
-    lines = []
-    for metric, title, colour in (
-        ("gmv_real", "GMV (yuan)", "#1f77b4"),
-        ("orders_real", "orders", "#ff7f0e"),
-    ):
-        axis = alt.Axis(title=f"{title}: {metric}", titleColor=colour, format="~s")
-        lines.append(
-            base.mark_line(color=colour).encode(
-                y=alt.Y(f"{metric}:Q", axis=axis),
-                tooltip=["day:Q", alt.Tooltip(f"{metric}:Q", format=",.4s")],
-            )
-        )
-    chart: AnyChart = alt.layer(
-        *lines, title="GMV and orders per day, real-equivalent"
-    ).resolve_scale(y="independent")
+        .properties(title="Lorenz curves at the end of the first seed")
+    )  # fmt: skip
     return chart
 
 
@@ -204,61 +237,122 @@ def follower_distribution_chart(distribution: pd.DataFrame) -> AnyChart:
     """Creators per follower bin on log-log axes (a straight line is a power law)."""
     chart: AnyChart = (
         alt.Chart(distribution, title="Follower distribution of active creators (log-log)")
-        .mark_line(point=True)
+        .mark_line(point=True, color=PALETTE[0])
         .encode(
-            x=alt.X(
-                "followers_real:Q", scale=alt.Scale(type="log"), title="followers (real-equivalent)"
-            ),
-            y=alt.Y("creators:Q", scale=alt.Scale(type="log"), title="creators"),
+            x=alt.X("followers_real:Q", scale=alt.Scale(type="log"),
+                    title="followers (real-equivalent)", axis=alt.Axis(format="~s")),
+            y=alt.Y("creators:Q", scale=alt.Scale(type="log"), title="creators",
+                    axis=alt.Axis(format="~s")),
             tooltip=[alt.Tooltip("followers_real:Q", format=",.0f"), "creators:Q"],
         )
-    )
+    )  # fmt: skip
     return chart
 
 
 def income_by_tier_chart(daily: pd.DataFrame) -> AnyChart:
     """Median monthly income of commerce creators per follower tier, per day."""
-    tiers = daily[["day", *INCOME_TIERS]].rename(columns=INCOME_TIERS)
-    return _series(
-        tiers,
-        list(INCOME_TIERS.values()),
-        "Median monthly income by follower tier",
-        "yuan a month (real-equivalent)",
-    )
+    tiers = list(INCOME_TIERS.values())
+    frame = daily[["day", *INCOME_TIERS]].rename(columns=INCOME_TIERS)
+    chart: AnyChart = (
+        alt.Chart(frame, title="Median monthly income by follower tier (first seed)")
+        .transform_fold(list[str | alt.FieldName](tiers), as_=["tier", "income"])
+        .mark_line()
+        .encode(
+            x=alt.X("day:Q"),
+            y=alt.Y("income:Q", title="yuan a month (real-equivalent)",
+                    axis=alt.Axis(format="~s")),
+            color=alt.Color("tier:N", sort=tiers, scale=colour_scale(tiers), legend=LEGEND),
+            tooltip=["day:Q", "tier:N", alt.Tooltip("income:Q", format=",.0f")],
+        )
+    )  # fmt: skip
+    return chart
 
 
-def creator_flow_chart(daily: pd.DataFrame) -> AnyChart:
-    """Creators entering and leaving per day."""
-    return _series(
-        daily,
-        ["entering_creators", "leaving_creators"],
-        "Creators entering and leaving",
-        "creators",
+def response_chart(points: pd.DataFrame, lever: str, kpi: str) -> AnyChart:
+    """One KPI against the lever's value: the mean over seeds and its 95% band; a point
+    with no value of the lever (no cap) is drawn at the right end, labelled."""
+    shown = kpi_display(kpi)
+    frame = points[points["kpi"] == kpi]
+    x = alt.X("position:Q", title=lever, axis=alt.Axis(values=list(frame["position"]),
+              labelExpr=_label_expr(frame)))  # fmt: skip
+    axis = alt.Axis(format=shown.axis_format, title=shown.label)
+    band = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.2, color=PALETTE[0])
+        .encode(x=x, y=alt.Y("ci_low:Q", axis=axis), y2="ci_high:Q")
     )
+    line = alt.Chart(frame).mark_line(point=True, color=PALETTE[0]).encode(
+        x=x,
+        y=alt.Y("mean:Q", axis=axis),
+        tooltip=["value:N", alt.Tooltip("mean:Q", format=shown.axis_format),
+                 alt.Tooltip("ci_low:Q", format=shown.axis_format),
+                 alt.Tooltip("ci_high:Q", format=shown.axis_format), "seeds:Q"],
+    )  # fmt: skip
+    return alt.layer(band, line, title=f"{shown.title} against {lever} (95% band)")
 
 
-def overlay_chart(band: pd.DataFrame, metric: str) -> AnyChart:
-    """Each policy's mean across seeds as a line, its lowest-to-highest seed as a band."""
-    base = alt.Chart(band).encode(
-        x=alt.X("day:Q"), color=alt.Color("policy:N", legend=alt.Legend(orient="bottom"))
+def _label_expr(frame: pd.DataFrame) -> str:
+    """Axis labels: the lever's values as written (``none`` for a missing one)."""
+    cases = " : ".join(
+        f"datum.value == {position} ? '{value}'"
+        for position, value in zip(frame["position"], frame["value"], strict=True)
     )
-    area = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=metric), y2=alt.Y2("high:Q"))
-    line = base.mark_line().encode(
-        y=alt.Y("mean:Q", title=metric),
-        tooltip=["policy:N", "day:Q", "mean:Q", "low:Q", "high:Q"],
+    return f"{cases} : ''" if cases else "datum.label"
+
+
+def tradeoff_chart(points: pd.DataFrame, x_kpi: str, y_kpi: str, lever: str) -> AnyChart:
+    """One KPI against another across the sweep's points, each labelled by its lever value,
+    with both 95% intervals as whiskers."""
+    wide = points.pivot_table(
+        index=["position", "value"], columns="kpi", values=["mean", "ci_low", "ci_high"]
     )
-    return alt.layer(area, line, title=f"{metric}: mean across seeds, band from lowest to highest")
+    frame = pd.DataFrame(
+        {
+            "position": [p for p, _ in wide.index],
+            "value": [v for _, v in wide.index],
+            "x": wide[("mean", x_kpi)].to_numpy(),
+            "x_low": wide[("ci_low", x_kpi)].to_numpy(),
+            "x_high": wide[("ci_high", x_kpi)].to_numpy(),
+            "y": wide[("mean", y_kpi)].to_numpy(),
+            "y_low": wide[("ci_low", y_kpi)].to_numpy(),
+            "y_high": wide[("ci_high", y_kpi)].to_numpy(),
+        }
+    ).sort_values("position")
+    xs, ys = kpi_display(x_kpi), kpi_display(y_kpi)
+    x = alt.X("x:Q", title=xs.label, axis=alt.Axis(format=xs.axis_format),
+              scale=alt.Scale(zero=False))  # fmt: skip
+    y = alt.Y("y:Q", title=ys.label, axis=alt.Axis(format=ys.axis_format),
+              scale=alt.Scale(zero=False))  # fmt: skip
+    base = alt.Chart(frame)
+    path = base.mark_line(color="#999999").encode(x=x, y=y, order="position:Q")
+    x_bars = base.mark_rule(color=PALETTE[0]).encode(x="x_low:Q", x2="x_high:Q", y=y)
+    y_bars = base.mark_rule(color=PALETTE[0]).encode(x=x, y="y_low:Q", y2="y_high:Q")
+    dots = base.mark_point(filled=True, size=80, color=PALETTE[1]).encode(
+        x=x, y=y, tooltip=["value:N", alt.Tooltip("x:Q", format=xs.axis_format),
+                           alt.Tooltip("y:Q", format=ys.axis_format)]
+    )  # fmt: skip
+    labels = base.mark_text(dx=8, dy=-8, align="left").encode(x=x, y=y, text="value:N")
+    return alt.layer(
+        path, x_bars, y_bars, dots, labels,
+        title=f"Trade-off: {ys.title} against {xs.title}, one point per {lever}",
+    )  # fmt: skip
 
 
 def runs_chart(long: pd.DataFrame) -> AnyChart:
     """Chosen metrics of chosen runs: one row per metric, one colour per run."""
+    names = list(dict.fromkeys(long["run"]))
+    colour = alt.Color(
+        "run:N",
+        scale=alt.Scale(domain=names, range=list(PALETTE) * (1 + len(names) // len(PALETTE))),
+        legend=alt.Legend(orient="bottom", labelLimit=0, columns=1),
+    )
     chart: AnyChart = (
         alt.Chart(long)
         .mark_line()
         .encode(
             x=alt.X("day:Q"),
-            y=alt.Y("value:Q", title=None),
-            color=alt.Color("run:N", legend=alt.Legend(orient="bottom", labelLimit=400)),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
+            color=colour,
             tooltip=["run:N", "metric:N", "day:Q", alt.Tooltip("value:Q", format=",.4g")],
         )
         .properties(width=3 * FACET_WIDTH, height=160)

@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PAGE_STATE_PREFIXES = ("explore.", "compare.", "results.", "model.")
-# Widgets whose value Streamlit does not let code set: a file uploader, a button.
-UNSETTABLE_KEYS = {"explore.upload", "model.facts_run"}
+PAGE_STATE_PREFIXES = ("explore.", "compare.", "curves.", "results.", "model.")
+# Widgets whose value Streamlit does not let code set: file uploaders, buttons (whose keys
+# start with "btn.", outside these prefixes).
+UNSETTABLE_KEYS = {"explore.upload", "compare.upload", "model.facts_run"}
 
 st.set_page_config(page_title="ecosim", page_icon=":material/storefront:", layout="wide")
 # Streamlit forgets a widget's value when its page is not shown; assigning each page's
@@ -30,6 +31,7 @@ for key in list(st.session_state.keys()):
 PAGES = [
     st.Page("views/explore.py", title="Explore", icon=":material/tune:", default=True),
     st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("views/curves.py", title="Response curves", icon=":material/show_chart:"),
     st.Page("views/results.py", title="Results", icon=":material/folder_open:"),
     st.Page("views/model.py", title="Model", icon=":material/menu_book:"),
 ]

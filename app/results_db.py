@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import yaml
 
 from app.charts import NUMERIC_METRICS
 from sim.runs.directory import SUMMARY_FILE
@@ -48,7 +49,39 @@ def find_runs(root: Path) -> pd.DataFrame:
             }
         )
     columns = ["run", "path", "scenario", "seed", "days", "finished_at"]
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    levers = lever_columns([Path(row["path"]) for row in rows])
+    keep = [c for c in frame.columns if not c.startswith("kpi.")]
+    kpi_columns = [c for c in frame.columns if c.startswith("kpi.")]
+    extra = levers.drop(columns=[c for c in levers.columns if c in frame.columns])
+    return pd.concat([frame[keep], extra, frame[kpi_columns]], axis=1)
+
+
+def lever_columns(directories: Sequence[Path]) -> pd.DataFrame:
+    """The policy levers of each run (from its scenario.yaml), one column per lever by
+    dotted path; levers with the same value in every run are left out, except the Gini
+    cap and the ordinary floor, which are always shown."""
+    from app.levers import POLICY_LEVERS, edit_text
+
+    values: list[dict[str, object]] = []
+    for directory in directories:
+        try:
+            data = yaml.safe_load((directory / "scenario.yaml").read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            data = {}
+        row: dict[str, object] = {}
+        for path in POLICY_LEVERS:
+            group, name = path.split(".")
+            value = (data.get(group) or {}).get(name)
+            row[path] = edit_text(value) if isinstance(value, list) or value is None else value
+        row["population.fans"] = (data.get("population") or {}).get("fans")
+        values.append(row)
+    frame = pd.DataFrame(values)
+    always = {"traffic.gini_cap", "traffic.ordinary_floor", "population.fans"}
+    varying = [c for c in frame.columns if c in always or frame[c].astype(str).nunique() > 1]
+    return frame[varying]
 
 
 def _sweep_levers(root: Path) -> dict[Path, dict[str, object]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import levers, runs
+from app import jobs, levers, policies
 from sim.analysis.facts import facts_table
 from sim.commands.tables import format_number, format_value
 from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
@@ -18,8 +18,8 @@ from sim.scenario.schema import Scenario
 
 # Where computed facts tables are kept (relative to the working directory, like runs/).
 FACTS_DIR = Path("runs") / "facts"
-MODEL_DOC = runs.ROOT / "docs" / "model.md"
-PUBLISHED_FACTS = runs.ROOT / "docs" / "facts.csv"
+MODEL_DOC = policies.ROOT / "docs" / "model.md"
+PUBLISHED_FACTS = policies.ROOT / "docs" / "facts.csv"
 FACTS_DAYS = 365
 # The facts run the app offers: a year (about 15 s); `ecosim facts` runs 1000 days.
 
@@ -80,7 +80,7 @@ def meaning_table(meanings: dict[str, str], head: str) -> pd.DataFrame:
 
 
 def _baseline() -> Scenario:
-    path = runs.shipped_scenarios().get("baseline")
+    path = policies.shipped().get("baseline")
     return load_scenario(path) if path is not None else Scenario()
 
 
@@ -112,17 +112,18 @@ def measure_facts_here() -> None:
         "followers) needs more than 800 days; `ecosim facts` runs 1000.",
     )
     try:
-        scenario = runs.checked(runs.with_days(_baseline(), int(days)))
+        scenario = policies.checked(jobs.with_run(_baseline(), _baseline().run.seed, int(days)))
     except ScenarioError as error:
-        runs.show_error(error)
+        policies.show_error(error)
         return
     path = facts_file(scenario)
     if path.is_file():
         table = pd.read_csv(path)
         st.caption(f"From `{path}`.")
     elif st.button("Compute the facts", icon=":material/play_arrow:", key="model.facts_run"):
-        (timed,) = runs.run(scenario)
-        table = facts_table([timed.result])
+        with st.spinner("Running the baseline..."):
+            result = jobs.run_now(scenario)
+        table = facts_table([result])
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index=False)
         st.caption(f"Computed on a {days}-day run (seed {scenario.run.seed}), saved to `{path}`.")

@@ -6,18 +6,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import charts, results_db
+from app import charts, jobs, results_db
 from sim.metrics.catalogue import DAILY_METRICS
+from sim.metrics.display import daily_display
 
 DEFAULT_METRICS = ["exposure_gini", "gmv_real"]
 
 st.title("Results on disk")
 st.markdown(
-    "Runs saved by `ecosim run` (or `make run`) and by sweeps: every directory holding a "
-    "`summary.json` is a complete run. The daily metrics are read with DuckDB straight "
-    "from their Parquet files."
+    "Every run the app makes is saved here, as are runs of `ecosim run` and of sweeps: "
+    "every directory holding a `summary.json` is a complete run, listed with its policy "
+    "levers as columns. The daily metrics are read with DuckDB straight from their "
+    "Parquet files."
 )
-st.session_state.setdefault("results.root", "runs")
+st.session_state.setdefault("results.root", str(jobs.runs_dir()))
 st.session_state.setdefault("results.metrics", DEFAULT_METRICS)
 root_text = st.text_input(
     "directory",
@@ -27,7 +29,9 @@ root_text = st.text_input(
 )
 root = Path(root_text).expanduser()
 if not root.is_dir():
-    st.info(f"`{root}` is not a directory yet. Save a run with `make run` or `ecosim run`.")
+    st.info(
+        f"`{root}` is not a directory yet. Run a policy on Explore, or save one with `ecosim run`."
+    )
     st.stop()
 found = results_db.find_runs(root)
 if found.empty:
@@ -50,6 +54,7 @@ metrics = st.multiselect(
     charts.NUMERIC_METRICS,
     key="results.metrics",
     help="Daily metrics; hover a name in the Model page's table for its meaning.",
+    format_func=lambda name: daily_display(name).label,
 )
 if not chosen or not metrics:
     st.info("Choose at least one run and one metric.")
@@ -60,7 +65,7 @@ long = results_db.daily_long(paths, metrics)
 long["run"] = long["directory"].map(dict(zip(found["path"], found["run"], strict=True)))
 st.altair_chart(charts.runs_chart(long[["run", "day", "metric", "value"]]), width="content")
 for metric in metrics:
-    st.caption(f"**{metric}**: {DAILY_METRICS[metric]}")
+    st.caption(f"**{daily_display(metric).label}** (`{metric}`): {DAILY_METRICS[metric]}")
 with st.expander("The DuckDB query"):
     st.code(results_db.daily_query(metrics), language="sql")
     st.caption("`$files` is the list of the chosen runs' daily.parquet files.")
