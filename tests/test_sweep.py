@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.commands.cli import main
-from sim.runs.directory import RUN_FILES, is_complete
+from sim.runs.directory import RUN_FILES, RUN_GLOB, is_complete
 from sim.runs.run import save_run, simulate
 from sim.scenario import safe_yaml
 from sim.scenario.errors import ScenarioError
@@ -80,7 +80,7 @@ def ecosim(*args: str | Path, **popen: Any) -> subprocess.Popen[str]:
 
 
 def complete_runs(sweep_dir: Path) -> list[Path]:
-    return [path for path in sweep_dir.glob("runs/*/seed-*") if is_complete(path)]
+    return [path for path in (sweep_dir / "runs").glob(RUN_GLOB) if is_complete(path)]
 
 
 def assert_sweep_complete(sweep: Sweep, layout: SweepLayout) -> None:
@@ -93,7 +93,7 @@ def assert_sweep_complete(sweep: Sweep, layout: SweepLayout) -> None:
         run_dir = layout.run_dir(run)
         assert is_complete(run_dir)
         assert sorted(path.name for path in run_dir.iterdir()) == sorted(RUN_FILES)
-    assert len(list(layout.runs_root.glob("*/seed-*"))) == len(sweep.runs())
+    assert len(list(layout.runs_root.glob(RUN_GLOB))) == len(sweep.runs())
     for parquet in layout.root.rglob("*.parquet"):
         assert pq.read_table(parquet).num_rows > 0
     assert not [path for path in layout.root.rglob("*") if path.name.endswith(".tmp")]
@@ -205,15 +205,15 @@ def test_shipped_sweeps_are_valid() -> None:
 def test_ledger_cuts_a_torn_last_line_and_is_exclusive(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path) as ledger:
-        ledger.record("abc", 1, "v1", 0, "runs/x/seed-1", adopted=False)
-        ledger.record("abc", 2, "v1", 0, "runs/x/seed-2", adopted=True)
+        ledger.record("abc", 1, "v1", 0, "runs/scenario=x/seed=1", adopted=False)
+        ledger.record("abc", 2, "v1", 0, "runs/scenario=x/seed=2", adopted=True)
         with pytest.raises(ScenarioError, match="another 'ecosim sweep'"), Ledger.open(path):
             pass
     with path.open("ab") as stream:
         stream.write(b'{"scenario_hash":"abc","seed":3,"code_ver')  # killed mid-append
     with Ledger.open(path) as ledger:
         assert len(ledger) == 2 and ("abc", 2, "v1") in ledger
-        ledger.record("abc", 3, "v1", 0, "runs/x/seed-3", adopted=False)
+        ledger.record("abc", 3, "v1", 0, "runs/scenario=x/seed=3", adopted=False)
     assert [entry.seed for entry in read_ledger(path)] == [1, 2, 3]
     assert path.read_bytes().count(b"\n") == 3
 
@@ -387,11 +387,11 @@ def test_parquet_files_of_a_sweep_join_in_duckdb(tiny_sweep: SweepLayout) -> Non
     duckdb = pytest.importorskip("duckdb")
     root = tiny_sweep.root.as_posix()
     query = f"""
-        select r."traffic.gini_cap" as gini_cap, count(distinct r.seed) as seeds,
+        select r."traffic.gini_cap" as gini_cap, count(distinct d.seed) as seeds,
                max(d.day) + 1 as days
         from '{root}/runs.parquet' r
-        join read_parquet('{root}/runs/*/*/daily.parquet', filename = true) d
-          on d.filename = '{root}/' || r.run_dir || '/daily.parquet'
+        join read_parquet('{root}/runs/*/*/daily.parquet', hive_partitioning = true) d
+          on r.run_dir = format('runs/scenario={{}}/seed={{}}', d.scenario, d.seed)
         group by all order by gini_cap nulls last
     """
     assert duckdb.sql(query).fetchall() == [(0.3, 3, 15), (None, 3, 15)]

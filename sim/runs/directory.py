@@ -1,9 +1,11 @@
 """Run directories: where one (scenario, seed) run's results live, written atomically.
 
-Layout: ``<out>/<name>-<hash8>/seed-<seed>/`` holding ``scenario.yaml``, ``daily.parquet``,
-``creators.parquet`` and ``summary.json``. Every file is written to a temporary name and
-renamed into place, and ``summary.json`` is written last, so its presence means the run
-is complete: sweeps can resume by skipping complete directories.
+Layout: ``<out>/scenario=<name>-<hash8>/seed=<seed>/`` holding ``scenario.yaml``,
+``daily.parquet``, ``creators.parquet`` and ``summary.json``. The directories are Hive
+partitions: DuckDB, polars, pyarrow and Dask read ``<out>/*/*/daily.parquet`` with
+``scenario`` and ``seed`` columns taken from the path. Every file is written to a
+temporary name and renamed into place, and ``summary.json`` is written last, so its
+presence means the run is complete: sweeps can resume by skipping complete directories.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HASH_CHARS",
     "RUN_FILES",
+    "RUN_GLOB",
     "SUMMARY_FILE",
     "is_complete",
     "parquet_bytes",
@@ -46,16 +49,19 @@ HASH_CHARS = 8
 SUMMARY_FILE = "summary.json"
 RUN_FILES = ("scenario.yaml", "daily.parquet", "creators.parquet", SUMMARY_FILE)
 VERSIONED_PACKAGES = ("ecosim", "numpy", "mesa", "pandas", "pyarrow", "pydantic")
+RUN_GLOB = "scenario=*/seed=*"
+"""Every run directory under an output root (the Hive partitions ``scenario`` and ``seed``)."""
 
 
 def run_name(scenario: Scenario) -> str:
-    """``<name>-<hash8>``: one directory per distinct scenario, shared by its seeds."""
+    """``<name>-<hash8>``: the ``scenario`` partition of a distinct scenario, shared by its
+    seeds (a slug and hex digits: nothing in it needs escaping in a Hive path)."""
     return f"{scenario.name}-{scenario.scenario_hash()[:HASH_CHARS]}"
 
 
 def run_directory(out: Path, scenario: Scenario, seed: int) -> Path:
-    """``<out>/<name>-<hash8>/seed-<seed>``; nothing is created."""
-    return Path(out) / run_name(scenario) / f"seed-{seed}"
+    """``<out>/scenario=<name>-<hash8>/seed=<seed>``; nothing is created."""
+    return Path(out) / f"scenario={run_name(scenario)}" / f"seed={seed}"
 
 
 def is_complete(dirpath: Path) -> bool:
@@ -86,15 +92,41 @@ def write_run(
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as zstd Parquet whose bytes depend only on the data.
+    """A DataFrame as zstd Parquet whose bytes depend only on the data and its dtypes.
 
-    The pandas schema metadata is dropped: it records library versions, so equal data
-    written by different installs would differ. Columns keep their Arrow types.
+    Columns keep their Arrow types. pyarrow's pandas schema metadata records library
+    versions, and for plain columns dtype names that differ between pandas versions
+    (``object`` or ``str`` for text), so equal data written by different installs would
+    differ; it is dropped, except for the entries of the columns of pandas' nullable
+    dtypes (``Int64``, ``Float64``, ``boolean``: a creator's ``exit_day``), which Arrow
+    alone reads back as float or object. With those entries (and nothing else)
+    ``pd.read_parquet`` gives such columns back as nullable columns; a frame without any
+    (the daily metrics) is written with no schema metadata at all.
     """
-    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(_nullable_metadata(frame, table))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     return bytes(sink.getvalue().to_pybytes())
+
+
+def _nullable_metadata(frame: pd.DataFrame, table: pa.Table) -> dict[str, str] | None:
+    """The pandas metadata of ``frame``'s nullable columns only (None when it has none)."""
+    import pandas as pd  # already loaded by whoever made the frame; this module stays light
+
+    masked = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+    nullable = {
+        str(name)
+        for position, name in enumerate(frame.columns)
+        if isinstance(frame.iloc[:, position].array, masked)
+    }
+    if not nullable:
+        return None
+    columns = [
+        entry for entry in table.schema.pandas_metadata["columns"] if entry["name"] in nullable
+    ]
+    pandas = {"index_columns": [], "column_indexes": [], "columns": columns}
+    return {"pandas": json.dumps(pandas, sort_keys=True, separators=(",", ":"))}
 
 
 def run_summary(

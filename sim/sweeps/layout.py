@@ -6,9 +6,12 @@ Layout of ``<out>/<name>-<hash8>/``:
   resumes the same sweep;
 - ``runs.parquet``: the index, one row per run: ``run``, ``point``, ``seed``, one column per
   lever (named by its dotted path), ``scenario_hash`` and ``run_dir`` (relative);
-- ``runs/``: the run directories, exactly as ``ecosim run --out runs`` writes them;
+- ``runs/scenario=<name>-<hash8>/seed=<seed>/``: the run directories, exactly as
+  ``ecosim run --out runs`` writes them (Hive partitions: reading
+  ``runs/*/*/daily.parquet`` gives ``scenario`` and ``seed`` columns);
 - ``ledger.jsonl``: the finished runs (:mod:`sim.sweeps.ledger`);
-- ``locks/<name>-<hash8>/seed-<seed>.lock``: one claim per run (:mod:`sim.sweeps.task`);
+- ``locks/scenario=<name>-<hash8>/seed=<seed>.lock``: one claim per run
+  (:mod:`sim.sweeps.task`);
 - after ``ecosim report``: ``summary.parquet``, ``kpis.parquet``, ``report.md``, ``plots/``.
 """
 

@@ -1,9 +1,9 @@
 """What a worker does for one run of a sweep: claim it, then adopt it or simulate and save it.
 
-The claim is a lock file per run (``locks/<name>-<hash8>/seed-<seed>.lock``) held with
-``flock`` while the run directory is written, so two tasks for one run (a retry racing a
-straggler from a killed sweep) never write it at once; the kernel drops the lock when its
-holder dies. After :func:`~sim.runs.run.save_run` returns, the claim's content becomes the
+The claim is a lock file per run (``locks/scenario=<name>-<hash8>/seed=<seed>.lock``)
+held with ``flock`` while the run directory is written, so two tasks for one run (a retry
+racing a straggler from a killed sweep) never write it at once; the kernel drops the lock
+when its holder dies. After :func:`~sim.runs.run.save_run` returns, the claim's content becomes the
 code version that saved the run: a complete run directory whose claim names the current
 code is finished (:func:`is_finished`) and is adopted instead of being run again.
 """
