@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]
 
 from sim.analysis.stats import mean_ci
 
@@ -32,7 +33,7 @@ def test_the_quantile_falls_with_every_added_seed() -> None:
         _, low, high = mean_ci(values)
         widths.append((high - low) * math.sqrt(size))  # 2·t(0.975, size−1)
     assert widths[30] / 2 == pytest.approx(2.0395, abs=1e-4)  # 31 degrees of freedom
-    assert all(later < earlier for earlier, later in zip(widths, widths[1:], strict=False))
+    assert all(later < earlier for earlier, later in itertools.pairwise(widths))
 
 
 def test_degenerate_samples() -> None:

@@ -26,7 +26,7 @@ def mean_ci(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
     mean = float(array.mean())
     if array.size < 2:
         return mean, math.nan, math.nan
-    from scipy import stats  # heavy: only when an interval is computed
+    from scipy import stats  # type: ignore[import-untyped]  # heavy: only when needed
 
     quantile = float(stats.t.ppf(0.5 + LEVEL / 2, array.size - 1))
     half = quantile * float(stats.sem(array))
