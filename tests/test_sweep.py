@@ -7,11 +7,17 @@ second; every cluster is closed by its fixture, and all addresses are loopback.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import io
 import json
 import os
+import pty
+import re
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +36,7 @@ from sim.scenario.errors import ScenarioError
 from sim.sweeps.cluster import SweepOutcome, run_sweep
 from sim.sweeps.layout import SweepLayout, prepare
 from sim.sweeps.ledger import Ledger, code_version, read_ledger
-from sim.sweeps.spec import Sweep, load_sweep
+from sim.sweeps.spec import Run, Sweep, load_sweep
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -67,15 +73,14 @@ def ecosim(*args: str | Path, **popen: Any) -> subprocess.Popen[str]:
     """Start ``python -m sim`` in its own process group (to kill it with its workers)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("ECOSIM_DEBUG", None)
+    streams: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
     return subprocess.Popen(
         [sys.executable, "-m", "sim", *map(str, args)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        **popen,
+        **streams,
     )
 
 
@@ -331,7 +336,7 @@ def test_a_killed_worker_does_not_stop_the_sweep(client: Client, tmp_path: Path)
     busy_when_killed: list[object] = []
     killed: list[int] = []
 
-    def kill_a_worker(outcome: SweepOutcome) -> None:
+    def kill_a_worker(outcome: SweepOutcome, run: Run | None) -> None:
         # Once: a run the victim saved before dying is adopted on the rerun, and that
         # reports again with the same count of runs made.
         if outcome.ran == 1 and not killed:
@@ -351,6 +356,132 @@ def test_a_killed_worker_does_not_stop_the_sweep(client: Client, tmp_path: Path)
     assert (outcome.ran + outcome.adopted, outcome.failed) == (len(sweep.runs()), [])
     assert victim not in client.run(os.getpid).values()
     assert_sweep_complete(sweep, layout)
+
+
+def dask_cli(*args: str | Path) -> subprocess.Popen[bytes]:
+    """Start ``dask <args>`` as an operator would on a cluster (in its own process group)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAYON_NUM_THREADS": "1"}
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("dask")), *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def test_sweep_on_a_cluster_found_by_its_scheduler_file_logs_each_run(tmp_path: Path) -> None:
+    """The cluster of the README: ``dask scheduler --scheduler-file`` and a ``dask worker``
+    started beside the sweep (which waits for the file); stderr is a pipe, not a terminal,
+    so progress is one line per finished run."""
+    pytest.importorskip("distributed")
+    path = write_sweep(tmp_path, {"traffic.gini_cap": [0.3, None]}, seeds=2)
+    sweep = load_sweep(path)
+    scheduler_file = tmp_path / "scheduler.json"
+    sweep_process = ecosim("sweep", path, "--scheduler-file", scheduler_file, "--out", tmp_path)
+    loopback = ("--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0")
+    cluster = [
+        dask_cli("scheduler", "--scheduler-file", scheduler_file, "--port", "0", *loopback),
+        dask_cli("worker", "--scheduler-file", scheduler_file, "--nthreads", "1", *loopback),
+    ]
+    try:
+        out, err = sweep_process.communicate(timeout=180)
+    finally:
+        for process in cluster:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in cluster:
+            process.wait(timeout=60)
+    assert sweep_process.returncode == 0, err
+    assert "4 finished (4 now, 0 before, 0 adopted), 0 failed" in out
+    layout = SweepLayout(tmp_path / sweep.directory_name)
+    assert_sweep_complete(sweep, layout)
+    lines = err.splitlines()
+    assert len(lines) == 1 + len(sweep.runs()), err
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 sweep tiny \[\d+:\d\d:\d\d\]: "
+    assert re.fullmatch(stamp + "4 runs, 0 finished before, 4 to make", lines[0]), lines[0]
+    seen = set()
+    for count, line in enumerate(lines[1:], start=1):
+        match = re.fullmatch(
+            stamp + rf"{count}/4 runs finished; point (\d) \((.+)\), seed (\d+): made", line
+        )
+        assert match, line
+        point = sweep.points[int(match[1])]
+        assert match[2] == point.label
+        seen.add((point.index, int(match[3])))
+    assert seen == {(run.point.index, run.seed) for run in sweep.runs()}
+
+
+def test_progress_lines_name_adopted_and_failed_runs(tiny_sweep: SweepLayout) -> None:
+    from sim.commands.sweep import progress_lines
+
+    sweep = load_sweep(tiny_sweep.sweep_file)
+    runs = sweep.runs()
+    stream = io.StringIO()
+    write = progress_lines(sweep, stream)
+    outcome = SweepOutcome(runs=len(runs), recorded=2)
+    write(outcome, None)
+    outcome.adopted += 1
+    write(outcome, runs[2])
+    outcome.ran += 1
+    write(outcome, runs[3])
+    outcome.failed.append((runs[4], "OSError: disk full"))
+    write(outcome, runs[4])
+    ends = [line.split("]: ", 1)[1] for line in stream.getvalue().splitlines()]
+    label = sweep.points[0].label
+    assert ends == [
+        "6 runs, 2 finished before, 4 to make",
+        f"3/6 runs finished; point 0 ({label}), seed {runs[2].seed}: adopted",
+        f"4/6 runs finished; point 1 (traffic.gini_cap=null), seed {runs[3].seed}: made",
+        f"4/6 runs finished, 1 failed; point 0 ({label}), seed {runs[4].seed}: "
+        "failed: OSError: disk full",
+    ]
+
+
+def test_progress_is_a_bar_on_a_terminal(tiny_sweep: SweepLayout, tmp_path: Path) -> None:
+    """With stderr a terminal, the progress is a bar (here of a finished sweep: no cluster
+    starts), not lines; ``--quiet`` silences both."""
+    subprocess.run(["cp", "-a", str(tiny_sweep.root), str(tmp_path)], check=True)
+    sweep_file = tmp_path / tiny_sweep.root.name / "sweep.yaml"
+    outputs = []
+    for quiet in ((), ("--quiet",)):
+        controller, terminal = pty.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 columns
+        process = ecosim("sweep", sweep_file, "--out", tmp_path, *quiet, stderr=terminal)
+        os.close(terminal)
+        written = b""
+        with contextlib.suppress(OSError):  # EIO once the process has closed the terminal
+            while chunk := os.read(controller, 4096):
+                written += chunk
+        os.close(controller)
+        out, _ = process.communicate(timeout=120)
+        assert process.returncode == 0 and "6 finished (0 now, 6 before" in out
+        outputs.append(written.decode("utf-8", errors="replace"))
+    bar, quiet_output = outputs
+    assert re.search(r"\| \d/6 \[.*run/s\]", bar) and "finished before" not in bar, bar
+    assert quiet_output == ""
+
+
+def test_scheduler_file_errors_name_the_option(tmp_path: Path) -> None:
+    from sim.sweeps.cluster import scheduler_address
+
+    path = tmp_path / "scheduler.json"
+    with pytest.raises(ScenarioError, match=r"^--scheduler-file: .*scheduler.json does not exist"):
+        scheduler_address(path, wait=0.2)
+    path.write_text('{"type": "Scheduler", "addr', encoding="utf-8")  # being written
+    with pytest.raises(ScenarioError, match="is not a Dask scheduler file"):
+        scheduler_address(path, wait=0.2)
+    path.write_text('{"address": "tcp://127.0.0.1:8786"}', encoding="utf-8")
+    assert scheduler_address(path, wait=0) == "tcp://127.0.0.1:8786"
+
+
+def test_scheduler_and_scheduler_file_exclude_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_sweep(tmp_path, {}, seeds=1)
+    code = main(["sweep", str(path), "--scheduler", "tcp://x:1", "--scheduler-file", "f.json"])
+    assert code == 2
+    assert "--scheduler-file: not allowed with argument --scheduler" in capsys.readouterr().err
 
 
 # --- the report -------------------------------------------------------------------------

@@ -2,18 +2,21 @@
 
 The sweep file is validated, its directory prepared and its ledger locked before any
 cluster starts; runs already finished (in the ledger, or complete on disk) are skipped,
-and when none is left no cluster is started at all.
+and when none is left no cluster is started at all. Progress goes to stderr: a bar on a
+terminal, else (a batch job's log) one timestamped line per finished run.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from sim.commands import Command
 from sim.scenario.errors import MemoryLimitError, ScenarioError
@@ -21,7 +24,8 @@ from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, chec
 from sim.sweeps.spec import Sweep, load_sweep
 
 if TYPE_CHECKING:
-    from sim.sweeps.cluster import SweepOutcome
+    from sim.sweeps.cluster import Progress, SweepOutcome
+    from sim.sweeps.spec import Run
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +44,14 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="use the running Dask cluster at ADDRESS (tcp://HOST:PORT) instead",
     )
+    where.add_argument(
+        "--scheduler-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="use the running Dask cluster described by FILE, as written by "
+        "'dask scheduler --scheduler-file FILE' or dask-jobqueue, instead",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -47,27 +59,38 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output root; the sweep goes to DIR/<name>-<hash8> (default: sweeps)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress (a bar on a terminal, else one line per finished run)",
+    )
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.sweeps.cluster import local_cluster, remote_cluster, run_sweep
+    from sim.sweeps.cluster import (
+        local_cluster,
+        remote_cluster,
+        run_sweep,
+        scheduler_file_cluster,
+    )
     from sim.sweeps.layout import prepare
     from sim.sweeps.ledger import Ledger
 
     sweep = load_sweep(args.sweep)
     workers = _workers(args.workers)
-    if args.scheduler is None:
+    if args.scheduler is not None:
+        connect = partial(remote_cluster, args.scheduler)
+    elif args.scheduler_file is not None:
+        connect = partial(scheduler_file_cluster, args.scheduler_file)
+    else:
         _check_memory(sweep, workers)
         connect = partial(local_cluster, workers)
-    else:
-        connect = partial(remote_cluster, args.scheduler)
     layout = prepare(sweep, args.out)
     runs = len(sweep.runs())
     try:
         with (
             Ledger.open(layout.ledger_file) as ledger,
-            _progress(runs, enabled=not args.quiet and sys.stderr.isatty()) as progress,
+            _progress(sweep, quiet=args.quiet) as progress,
         ):
             outcome = run_sweep(sweep, layout, ledger, connect, on_run=progress)
     except KeyboardInterrupt:
@@ -122,19 +145,69 @@ def _check_memory(sweep: Sweep, workers: int | None) -> None:
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[SweepOutcome], None] | None]:
-    """A callback advancing a bar over runs on stderr, or None when disabled."""
-    if not enabled:
+def _progress(sweep: Sweep, quiet: bool) -> Iterator[Progress | None]:
+    """How the sweep reports its progress on stderr: a bar on a terminal, else one line
+    per finished run (:func:`progress_lines`); nothing when ``quiet``."""
+    if quiet:
         yield None
-        return
+    elif sys.stderr.isatty():
+        with _progress_bar(len(sweep.runs())) as update:
+            yield update
+    else:
+        yield progress_lines(sweep, sys.stderr)
+
+
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Progress]:
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     with tqdm(total=total, unit="run", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
 
-        def update(outcome: SweepOutcome) -> None:
+        def update(outcome: SweepOutcome, run: Run | None) -> None:
             bar.update(outcome.finished - bar.n)
 
         yield update
+
+
+def progress_lines(sweep: Sweep, stream: TextIO) -> Progress:
+    """A progress callback writing one flushed line per finished run to ``stream``, for a
+    cluster's log: the time, the time since the sweep started, how many of its runs are
+    finished, and which run it was (made, adopted from disk, or failed with its error).
+    A first line tells how many runs were finished before."""
+    started = time.monotonic()
+    total = len(sweep.runs())
+    adopted = 0
+
+    def write(outcome: SweepOutcome, run: Run | None) -> None:
+        nonlocal adopted
+        if run is None:
+            left = total - outcome.finished
+            text = f"{total} runs, {outcome.finished} finished before, {left} to make"
+        else:
+            errors = [error for failed, error in outcome.failed if failed is run]
+            if errors:
+                how = f"failed: {errors[-1]}"
+            elif outcome.adopted > adopted:
+                how = "adopted"
+            else:
+                how = "made"
+            adopted = outcome.adopted
+            failed = f", {len(outcome.failed)} failed" if outcome.failed else ""
+            text = (
+                f"{outcome.finished}/{total} runs finished{failed}; "
+                f"point {run.point.index} ({run.point.label}), seed {run.seed}: {how}"
+            )
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        elapsed = _duration(time.monotonic() - started)
+        print(f"{stamp} sweep {sweep.name} [{elapsed}]: {text}", file=stream, flush=True)
+
+    return write
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
 COMMAND = Command(

@@ -9,16 +9,21 @@ in flight; the next sweep adopts those runs.
 
 A local cluster runs one single-threaded worker process per core, each with
 ``RAYON_NUM_THREADS`` = cores // workers, so the Rust kernels do not oversubscribe the
-machine. On an existing cluster (``--scheduler``), start workers the same way.
+machine. On an existing cluster (``--scheduler`` with its address, or ``--scheduler-file``
+with the file ``dask scheduler --scheduler-file`` and dask-jobqueue write), start workers
+the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.runs.directory import is_complete
@@ -32,11 +37,14 @@ if TYPE_CHECKING:
     from distributed import Client
 
 __all__ = [
+    "Progress",
     "SweepOutcome",
     "cpu_count",
     "local_cluster",
     "remote_cluster",
     "run_sweep",
+    "scheduler_address",
+    "scheduler_file_cluster",
     "worker_env",
 ]
 
@@ -44,6 +52,9 @@ TASK_RETRIES = 2
 """Retries of a run whose task raised (a full disk, a network filesystem hiccup); a worker
 that dies is handled by Dask itself, which moves its task to another worker."""
 CONNECT_TIMEOUT = "30s"
+SCHEDULER_FILE_WAIT = 30.0
+"""Seconds to wait for a scheduler file to appear: a batch job may start the scheduler and
+the sweep at the same time."""
 
 Connect = Callable[[int], AbstractContextManager["Client"]]
 """Opens a client, given the number of runs left (a local cluster starts no more workers)."""
@@ -64,18 +75,23 @@ class SweepOutcome:
         return self.recorded + self.adopted + self.ran
 
 
+Progress = Callable[[SweepOutcome, Run | None], None]
+"""Told how the sweep goes: with no run once the runs finished before are counted, then
+with each run as soon as it is recorded (made or adopted) or has failed."""
+
+
 def run_sweep(
     sweep: Sweep,
     layout: SweepLayout,
     ledger: Ledger,
     connect: Connect,
-    on_run: Callable[[SweepOutcome], None] | None = None,
+    on_run: Progress | None = None,
 ) -> SweepOutcome:
     """Write the sweep's plan (``sweep.yaml``, ``runs.parquet``), then make every run
     not yet finished.
 
-    ``connect(runs_left)`` opens a client, only when some run is left; ``on_run`` is called
-    once the finished runs are counted, then after each run is recorded (a progress bar).
+    ``connect(runs_left)`` opens a client, only when some run is left; ``on_run`` follows
+    the sweep (a progress bar, or a line per run in a cluster's log).
     """
     write_plan(sweep, layout)
     version = code_version()
@@ -91,7 +107,7 @@ def run_sweep(
         else:
             pending.append(run)
     if on_run is not None:
-        on_run(outcome)
+        on_run(outcome, None)
     if not pending:
         return outcome
     with connect(len(pending)) as client:
@@ -126,17 +142,54 @@ def local_cluster(workers: int | None = None, runs: int | None = None) -> Iterat
 
 
 @contextlib.contextmanager
-def remote_cluster(address: str, runs: int | None = None) -> Iterator[Client]:
+def remote_cluster(
+    address: str, runs: int | None = None, option: str = "--scheduler"
+) -> Iterator[Client]:
     """A client of the running cluster whose scheduler listens at ``address`` (``runs``
-    is ignored: the cluster is what it is)."""
+    is ignored: the cluster is what it is); an error names ``option``, where the address
+    came from."""
     from distributed import Client
 
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as error:
-        raise ScenarioError("--scheduler", f"cannot connect to {address}: {error}") from None
+        raise ScenarioError(option, f"cannot connect to {address}: {error}") from None
     with client:
         yield client
+
+
+@contextlib.contextmanager
+def scheduler_file_cluster(path: Path, runs: int | None = None) -> Iterator[Client]:
+    """A client of the running cluster described by the scheduler file at ``path``."""
+    address = scheduler_address(path)
+    with remote_cluster(address, runs, option="--scheduler-file") as client:
+        yield client
+
+
+def scheduler_address(path: Path, wait: float = SCHEDULER_FILE_WAIT) -> str:
+    """The scheduler's address in a Dask scheduler file: JSON with an ``address``, as
+    ``dask scheduler --scheduler-file``, ``Client.write_scheduler_file`` and dask-jobqueue
+    write it (and ``Client(scheduler_file=...)`` reads it). Waits up to ``wait`` seconds
+    for the file to appear whole; the error names what was wrong with it."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            address = json.loads(Path(path).read_text(encoding="utf-8"))["address"]
+        except FileNotFoundError:
+            problem = "does not exist"
+        except OSError as error:
+            raise ScenarioError(
+                "--scheduler-file", f"cannot read {path}: {error.strerror}"
+            ) from None
+        except (ValueError, KeyError, TypeError):
+            problem = "is not a Dask scheduler file (JSON with the scheduler's address)"
+        else:
+            if isinstance(address, str) and address:
+                return address
+            problem = "has no scheduler address"
+        if time.monotonic() >= deadline:
+            raise ScenarioError("--scheduler-file", f"{path} {problem} (waited {wait:g} s)")
+        time.sleep(0.1)
 
 
 def cpu_count() -> int:
@@ -157,12 +210,12 @@ def _check_workers(client: Client, version: str) -> None:
         versions = set(client.run(code_version).values())
     except ModuleNotFoundError as error:
         raise ScenarioError(
-            "--scheduler", f"the workers cannot import ecosim ({error}); install it where they run"
+            "workers", f"cannot import ecosim ({error}); install it where they run"
         ) from None
     others = sorted(versions - {version})
     if others:
         raise ScenarioError(
-            "--scheduler",
+            "workers",
             f"workers run ecosim {', '.join(others)} but this client runs {version}; "
             "install the same code on both",
         )
@@ -175,7 +228,7 @@ def _submit_all(
     ledger: Ledger,
     version: str,
     outcome: SweepOutcome,
-    on_run: Callable[[SweepOutcome], None] | None,
+    on_run: Progress | None,
 ) -> None:
     from distributed import as_completed
 
@@ -188,14 +241,14 @@ def _submit_all(
         if future.status != "finished":
             error = future.exception()
             outcome.failed.append((run, f"{type(error).__name__}: {error}"))
-            continue
-        result: TaskResult = future.result()
-        if result.code_version != version:
-            outcome.failed.append((run, f"a worker ran it with ecosim {result.code_version}"))
-            continue
-        _record(ledger, layout, run, result, outcome)
+        else:
+            result: TaskResult = future.result()
+            if result.code_version == version:
+                _record(ledger, layout, run, result, outcome)
+            else:
+                outcome.failed.append((run, f"a worker ran it with ecosim {result.code_version}"))
         if on_run is not None:
-            on_run(outcome)
+            on_run(outcome, run)
 
 
 def _task(layout: SweepLayout, run: Run) -> RunTask:
