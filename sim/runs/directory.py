@@ -94,14 +94,13 @@ def write_run(
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
     """A DataFrame as zstd Parquet whose bytes depend only on the data and its dtypes.
 
-    Columns keep their Arrow types. pyarrow's pandas schema metadata records library
-    versions, and for plain columns dtype names that differ between pandas versions
-    (``object`` or ``str`` for text), so equal data written by different installs would
-    differ; it is dropped, except for the entries of the columns of pandas' nullable
-    dtypes (``Int64``, ``Float64``, ``boolean``: a creator's ``exit_day``), which Arrow
-    alone reads back as float or object. With those entries (and nothing else)
-    ``pd.read_parquet`` gives such columns back as nullable columns; a frame without any
-    (the daily metrics) is written with no schema metadata at all.
+    Columns keep their Arrow types. pyarrow's pandas schema metadata records the library
+    versions, so equal data written by different installs would differ; it is dropped,
+    except for the entries of the columns of pandas' nullable dtypes (``Int64``,
+    ``Float64``, ``boolean``: a creator's ``exit_day``), which Arrow alone reads back as
+    float or object. With those entries, and nothing else, ``pd.read_parquet`` gives such
+    columns back as nullable columns; a frame without any (the daily metrics) is written
+    with no schema metadata at all.
     """
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(_nullable_metadata(frame, table))
