@@ -37,12 +37,11 @@ from sim.sweeps.cluster import SweepOutcome, run_sweep
 from sim.sweeps.layout import SweepLayout, prepare
 from sim.sweeps.ledger import Ledger, code_version, read_ledger
 from sim.sweeps.spec import Run, Sweep, load_sweep
+from tests.conftest import BASELINE, ROOT
 
 if TYPE_CHECKING:
     from distributed import Client
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
 TINY = {
     "population.fans": 2000,
     "population.creators": 200,
@@ -69,8 +68,9 @@ def write_sweep(
     return path
 
 
-def ecosim(*args: str | Path, **popen: Any) -> subprocess.Popen[str]:
-    """Start ``python -m sim`` in its own process group (to kill it with its workers)."""
+def start_ecosim(*args: str | Path, **popen: Any) -> subprocess.Popen[str]:
+    """Start ``python -m sim`` in its own process group (to kill it with its workers),
+    without waiting (``tests.conftest.ecosim`` runs it to the end)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("ECOSIM_DEBUG", None)
     streams: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
@@ -232,7 +232,7 @@ def test_cli_killed_mid_sweep_then_rerun_completes_without_duplicates(tmp_path: 
     sweep = load_sweep(path)
     layout = SweepLayout(tmp_path / "out" / sweep.directory_name)
     args = ("sweep", path, "--workers", "2", "--out", tmp_path / "out", "--quiet")
-    first = ecosim(*args)
+    first = start_ecosim(*args)
     deadline = time.monotonic() + 120
     while len(complete_runs(layout.root)) < 3 and first.poll() is None:
         assert time.monotonic() < deadline, "the sweep made no progress"
@@ -243,7 +243,7 @@ def test_cli_killed_mid_sweep_then_rerun_completes_without_duplicates(tmp_path: 
     # runs saved but not yet recorded (killed in between) are adopted by the rerun
     assert len(read_ledger(layout.ledger_file)) < len(sweep.runs())
 
-    second = ecosim(*args)
+    second = start_ecosim(*args)
     out, err = second.communicate(timeout=300)
     assert second.returncode == 0, err
     assert out.splitlines()[-1] == str(layout.root)
@@ -295,7 +295,7 @@ def test_each_run_equals_the_same_run_alone(tiny_sweep: SweepLayout, tmp_path: P
     # and as `ecosim run` makes it, for one run
     run = sweep.runs()[-1]
     overrides = [f"--set={path}={value}" for path, value in TINY.items()]
-    cli = ecosim(
+    cli = start_ecosim(
         "run", BASELINE, *overrides, "--set=traffic.gini_cap=null", "--seed", str(run.seed),
         "--out", tmp_path / "cli", "--quiet",
     )  # fmt: skip
@@ -379,7 +379,9 @@ def test_sweep_on_a_cluster_found_by_its_scheduler_file_logs_each_run(tmp_path: 
     path = write_sweep(tmp_path, {"traffic.gini_cap": [0.3, None]}, seeds=2)
     sweep = load_sweep(path)
     scheduler_file = tmp_path / "scheduler.json"
-    sweep_process = ecosim("sweep", path, "--scheduler-file", scheduler_file, "--out", tmp_path)
+    sweep_process = start_ecosim(
+        "sweep", path, "--scheduler-file", scheduler_file, "--out", tmp_path
+    )
     loopback = ("--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0")
     cluster = [
         dask_cli("scheduler", "--scheduler-file", scheduler_file, "--port", "0", *loopback),
@@ -447,7 +449,7 @@ def test_progress_is_a_bar_on_a_terminal(tiny_sweep: SweepLayout, tmp_path: Path
     for quiet in ((), ("--quiet",)):
         controller, terminal = pty.openpty()
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 columns
-        process = ecosim("sweep", sweep_file, "--out", tmp_path, *quiet, stderr=terminal)
+        process = start_ecosim("sweep", sweep_file, "--out", tmp_path, *quiet, stderr=terminal)
         os.close(terminal)
         written = b""
         with contextlib.suppress(OSError):  # EIO once the process has closed the terminal
