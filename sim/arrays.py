@@ -21,24 +21,23 @@ def _as_array(name: str, values: Any) -> npt.NDArray[Any]:
     return array
 
 
+def _typed_array(name: str, values: Any, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    array = _as_array(name, values)
+    if array.size == 0 and array.dtype.kind == "f":  # np.array([]) is float64
+        return np.zeros(0, dtype=dtype)
+    if array.dtype != dtype:
+        raise TypeError(f"{name}: must have dtype {np.dtype(dtype).name}, got {array.dtype}")
+    return array
+
+
 def int64_array(name: str, values: Any) -> npt.NDArray[np.int64]:
     """A 1-D int64 array; other dtypes are a TypeError (no silent float truncation)."""
-    array = _as_array(name, values)
-    if array.size == 0 and array.dtype.kind == "f":
-        return np.zeros(0, dtype=np.int64)
-    if array.dtype != np.int64:
-        raise TypeError(f"{name}: must have dtype int64, got {array.dtype}")
-    return array
+    return _typed_array(name, values, np.int64)
 
 
 def bool_array(name: str, values: Any) -> npt.NDArray[np.bool_]:
     """A 1-D bool array; integer 0/1 arrays are refused so that a mix-up shows."""
-    array = _as_array(name, values)
-    if array.size == 0 and array.dtype.kind == "f":
-        return np.zeros(0, dtype=np.bool_)
-    if array.dtype != np.bool_:
-        raise TypeError(f"{name}: must have dtype bool, got {array.dtype}")
-    return array
+    return _typed_array(name, values, np.bool_)
 
 
 def non_negative_values(name: str, values: Any) -> npt.NDArray[np.int64] | npt.NDArray[np.float64]:
