@@ -62,7 +62,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet",
         action="store_true",
-        help="no progress (a bar on a terminal, else one line per finished run)",
+        help="hide the progress (a bar on a terminal, else a line per finished run)",
     )
 
 
