@@ -205,7 +205,9 @@ def worker_env(workers: int) -> dict[str, str]:
 
 
 def _check_workers(client: Client, version: str) -> None:
-    """Refuse workers that run other code: their runs would not belong in this sweep."""
+    """Refuse workers that run other code: their runs would not belong in this sweep. The
+    error names the workers, not an option: they may come from --scheduler or
+    --scheduler-file."""
     try:
         versions = set(client.run(code_version).values())
     except ModuleNotFoundError as error:
@@ -216,7 +218,7 @@ def _check_workers(client: Client, version: str) -> None:
     if others:
         raise ScenarioError(
             "workers",
-            f"workers run ecosim {', '.join(others)} but this client runs {version}; "
+            f"run ecosim {', '.join(others)} but this client runs {version}; "
             "install the same code on both",
         )
 
