@@ -34,7 +34,11 @@ def describe(scenario: Scenario) -> str:
     head = [
         ("scenario", scenario.name),
         ("description", " ".join(scenario.description.split())),
-        ("hash", f"{scenario.scenario_hash()[:16]}  (run directory {run_name(scenario)})"),
+        (
+            "hash",
+            f"{scenario.scenario_hash()[:16]}  "
+            f"(run directory scenario={run_name(scenario)}/seed=<seed>)",
+        ),
         (
             "population",
             f"{population.fans:,} fans, {population.creators:,} creators, "

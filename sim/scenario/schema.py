@@ -379,7 +379,7 @@ class Scenario(BaseModel):
         """SHA-256 (hex) of the canonical JSON of every field except ``run.seed``.
 
         The seed is left out so that all seeds of one scenario share a run directory
-        (``<name>-<hash[:8]>/seed-<seed>``); any other change gives a new hash.
+        (``scenario=<name>-<hash[:8]>/seed=<seed>``); any other change gives a new hash.
         """
         data = self.model_dump(mode="json")
         del data["run"]["seed"]

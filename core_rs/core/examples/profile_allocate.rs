@@ -1,7 +1,9 @@
 //! Times `allocate` on a round of 10^7 works and 10^6 creators (both constraints binding):
 //! `cargo run --release --example profile_allocate [N | DIR]`, with
-//! a synthetic round of N works (default 10^7) or a round saved in DIR (see [`load`]).
-//! With `--features profile` every phase of the kernel prints its time too.
+//! a synthetic round of N works (default 10^7) or a round saved in DIR (see [`load`]; the
+//! core benchmark saves a recorded model round with `--save-round DIR`). `RUNS=k` sets the
+//! number of calls (default 11); the last line gives the minimum and the median. With
+//! `--features profile` every phase of the kernel prints its time too.
 
 use std::time::Instant;
 
@@ -16,34 +18,47 @@ fn main() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 31);
     }
     let arg = std::env::args().nth(1);
-    let (work_creator, demand, is_new, ordinary, budget) = match arg.as_deref() {
+    let ((work_creator, demand, is_new, ordinary, budget), policy) = match arg.as_deref() {
         Some(dir) if std::path::Path::new(dir).is_dir() => load(dir),
-        _ => synthetic(arg.and_then(|s| s.parse().ok()).unwrap_or(10_000_000)),
+        _ => {
+            let n = arg.and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
+            let policy = Policy {
+                gini_cap: Some(0.3),
+                ordinary_floor: Some(0.7),
+                method: Method::Blend,
+            };
+            (synthetic(n), policy)
+        }
     };
-    let policy = Policy {
-        gini_cap: Some(0.3),
-        ordinary_floor: Some(0.7),
-        method: Method::Blend,
-    };
-    for _ in 0..11 {
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(11);
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
         let t = Instant::now();
         let a =
             allocate_checked(&work_creator, &demand, &is_new, &ordinary, budget, &policy).unwrap();
+        let elapsed = t.elapsed();
+        times.push(elapsed);
         println!(
-            "total {:?} gini {:.4} -> {:.4} feasible {}",
-            t.elapsed(),
-            a.gini_before,
-            a.gini_after,
-            a.feasible
+            "total {elapsed:?} gini {:.4} -> {:.4} feasible {}",
+            a.gini_before, a.gini_after, a.feasible
         );
+    }
+    times.sort();
+    if let (Some(min), Some(median)) = (times.first(), times.get(times.len() / 2)) {
+        println!("min {min:?} median {median:?} over {runs} calls");
     }
 }
 
 type Round = (Vec<i64>, Vec<i64>, Vec<bool>, Vec<bool>, i64);
 
 /// A round saved as raw little-endian files (`work_creator`, `demand`: i64; `is_new`,
-/// `ordinary`: one byte each; `budget`: text), e.g. the benchmark's round.
-fn load(dir: &str) -> Round {
+/// `ordinary`: one byte each; `budget`: text) and its policy (`policy`: text, "gini_cap
+/// ordinary_floor method" with `none` for a missing bound; cap 0.3, floor 0.7, blend when
+/// absent), e.g. the benchmark's round.
+fn load(dir: &str) -> (Round, Policy) {
     let read = |name: &str| std::fs::read(format!("{dir}/{name}")).expect("readable file");
     let i64s = |name: &str| -> Vec<i64> {
         read(name)
@@ -53,13 +68,27 @@ fn load(dir: &str) -> Round {
     };
     let bools = |name: &str| -> Vec<bool> { read(name).iter().map(|&b| b != 0).collect() };
     let budget = String::from_utf8(read("budget")).expect("text");
-    (
+    let policy_text = std::fs::read_to_string(format!("{dir}/policy"))
+        .unwrap_or_else(|_| "0.3 0.7 blend".to_string());
+    let fields: Vec<&str> = policy_text.split_whitespace().collect();
+    let bound = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    let policy = Policy {
+        gini_cap: bound(0),
+        ordinary_floor: bound(1),
+        method: if fields.get(2) == Some(&"cap") {
+            Method::Cap
+        } else {
+            Method::Blend
+        },
+    };
+    let round = (
         i64s("work_creator"),
         i64s("demand"),
         bools("is_new"),
         bools("ordinary"),
         budget.trim().parse().expect("an integer budget"),
-    )
+    );
+    (round, policy)
 }
 
 /// A synthetic round of `n_works` works and `n_works / 10` creators.

@@ -18,13 +18,16 @@
 //! 5. Integer rounding keeps totals exact; the Gini of the integer result is verified and
 //!    the target tightened until it holds (a few rounds at most).
 
+use std::cell::RefCell;
+
 use rayon::prelude::*;
 
-use crate::blocks::{Blocks, Layout, Narrow, Record, Wide, Work};
-use crate::gini::{chunked_sum, gini_i64, CHUNK};
+use crate::blocks::{Blocks, Layout, Work, DEMAND_LIMIT};
+use crate::chunks::{self, CHUNK};
+use crate::gini::gini_i64;
 use crate::profile;
 use crate::rounding::{apportion_float_by_group, chunk_offsets, FixedRatio, Rounding};
-use crate::sort::float_key;
+use crate::sort::{float_key, sorted_with_index};
 
 /// How fairness reshapes the boost layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +83,7 @@ const BISECTIONS: usize = 40;
 /// Newton aims this far below the target so it lands inside, not on, the boundary.
 const NEWTON_MARGIN: f64 = 1e-9;
 /// The first round aims this far below the cap: integer rounding usually moves the Gini by
-/// less, so one round is enough and the tightening rounds are the exception.
+/// less, so one round is often enough.
 const ROUNDING_MARGIN: f64 = 1e-6;
 
 /// Validate inputs; errors name the argument and the reason.
@@ -109,7 +112,6 @@ pub fn validate(
         return Err(format!("budget: must be >= 0, got {budget}"));
     }
     policy.validate()?;
-    // One pass per array over fixed chunks; a chunk with a bad value is searched again.
     let bad_creator = |c: i64| c < 0 || c as u64 >= n_creators as u64;
     if let Some(i) = first_index(work_creator, bad_creator) {
         return Err(format!(
@@ -120,29 +122,277 @@ pub fn validate(
     if let Some(i) = first_index(demand, |d| d < 0) {
         return Err(format!("demand: negative value {} at index {i}", demand[i]));
     }
-    let total: i128 = demand
-        .par_chunks(CHUNK)
-        .map(|c| c.iter().map(|&d| d as i128).sum::<i128>())
-        .sum();
+    if let Some(i) = first_index(demand, |d| d >= DEMAND_LIMIT) {
+        return Err(format!(
+            "demand: value {} at index {i} is 2**47 or more (one work asks for at most 2**47 - 1 impressions)",
+            demand[i]
+        ));
+    }
+    let total = chunks::sum_i128(n, |i| demand[i] as i128);
     if total > i64::MAX as i128 {
         return Err("demand: the total exceeds 2**63 - 1 impressions".to_string());
     }
     Ok(())
 }
 
-/// Index of the first value for which `bad` holds, scanning fixed chunks in parallel.
-fn first_index(values: &[i64], bad: impl Fn(i64) -> bool + Sync) -> Option<usize> {
-    let chunk = values
-        .par_chunks(CHUNK)
-        .enumerate()
-        .filter(|(_, c)| c.iter().fold(false, |any, &v| any | bad(v)))
-        .map(|(k, _)| k)
-        .min()?;
+/// Index of the first value for which `bad` holds: fixed chunks are scanned (in
+/// parallel), and the first chunk with a bad value is searched again.
+fn first_index(values: &[i64], bad: impl Fn(i64) -> bool + Sync + Send) -> Option<usize> {
+    let flagged = chunks::map_chunks(values, |_, c| c.iter().fold(false, |any, &v| any | bad(v)));
+    let chunk = flagged.iter().position(|&f| f)?;
     let start = chunk * CHUNK;
     values[start..]
         .iter()
         .position(|&v| bad(v))
         .map(|i| start + i)
+}
+
+/// Allocate one round's impressions. Inputs must pass [`validate`] (a violation panics).
+pub fn allocate(
+    work_creator: &[i64],
+    demand: &[i64],
+    is_new: &[bool],
+    creator_ordinary: &[bool],
+    budget: i64,
+    policy: &Policy,
+) -> Allocation {
+    allocate_checked(
+        work_creator,
+        demand,
+        is_new,
+        creator_ordinary,
+        budget,
+        policy,
+    )
+    .expect("allocate: inputs must pass validate")
+}
+
+/// Validate and allocate, with the value checks folded into the first pass over the works
+/// (a separate [`validate`] reads every array once more). The error is [`validate`]'s.
+///
+/// The phases, in order: [`scan_works`], [`PlainShares::new`], [`group_works`],
+/// [`diagnostics`] of the plain allocation (returned as it is when it meets the policy),
+/// [`Targets::new`], [`fair_boosts`], [`split_over_works`].
+pub fn allocate_checked(
+    work_creator: &[i64],
+    demand: &[i64],
+    is_new: &[bool],
+    creator_ordinary: &[bool],
+    budget: i64,
+    policy: &Policy,
+) -> Result<Allocation, String> {
+    profile::start();
+    let round = Round {
+        work_creator,
+        demand,
+        is_new,
+        creator_ordinary,
+    };
+    let refusal = || {
+        let n_creators = creator_ordinary.len();
+        let err = validate(work_creator, demand, is_new, n_creators, budget, policy);
+        Err(err.expect_err("a check failed, so validate reports it"))
+    };
+    let n = work_creator.len();
+    if demand.len() != n || is_new.len() != n || budget < 0 || policy.validate().is_err() {
+        return refusal();
+    }
+    let layout = Layout::new(creator_ordinary.len());
+    let Some(scan) = scan_works(round, layout) else {
+        return refusal();
+    };
+    profile::mark("scan_works");
+    let plain = PlainShares::new(&scan, budget as u64);
+    let (mut grouped, active) = group_works(round, layout, &scan, &plain);
+    let (gini_before, share_before) = diagnostics(&active.totals, &active.ordinary);
+    profile::mark("gini_before");
+    let total: i64 = chunks::sum_i128(active.totals.len(), |k| active.totals[k] as i128) as i64;
+    let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
+    let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
+    if plain.pool == 0 || (cap_ok(gini_before) && floor_ok(share_before)) {
+        return Ok(Allocation {
+            impressions: grouped.blocks.values_in_work_order(work_creator),
+            gini_before,
+            gini_after: gini_before,
+            ordinary_share_before: share_before,
+            ordinary_share_after: share_before,
+            feasible: cap_ok(gini_before) && floor_ok(share_before),
+        });
+    }
+    let targets = Targets::new(&active, plain.pool, total, policy, !floor_ok(share_before));
+    profile::mark("targets");
+    let fair = fair_boosts(&active, &targets, plain.pool, total, policy);
+    let mut creator_boost = vec![0i64; creator_ordinary.len()];
+    for (&c, &b) in active.index.iter().zip(&fair.boost) {
+        creator_boost[c] = b;
+    }
+    split_over_works(&mut grouped, &creator_boost);
+    profile::mark("split");
+    let impressions = grouped.blocks.values_in_work_order(work_creator);
+    profile::mark("write_back");
+    Ok(Allocation {
+        impressions,
+        gini_before,
+        gini_after: fair.gini,
+        ordinary_share_before: share_before,
+        ordinary_share_after: fair.share,
+        feasible: cap_ok(fair.gini) && floor_ok(fair.share),
+    })
+}
+
+/// The inputs of one round.
+#[derive(Clone, Copy)]
+struct Round<'a> {
+    work_creator: &'a [i64],
+    demand: &'a [i64],
+    is_new: &'a [bool],
+    creator_ordinary: &'a [bool],
+}
+
+/// What the first pass learns about the works, per fixed chunk.
+struct WorkScan {
+    /// Demand of new works, and of climbing works, per chunk (the offsets of the cumulative
+    /// rounding, so that chunks can be rounded on their own).
+    new: Vec<u64>,
+    climbing: Vec<u64>,
+    new_total: u64,
+    climbing_total: u64,
+    /// Works per creator block in each chunk, for the grouping.
+    blocks: Vec<Vec<u32>>,
+}
+
+/// What the first pass learns about one chunk of works.
+struct ChunkScan {
+    new: u64,
+    climbing: u64,
+    bad: bool,
+    blocks: Vec<u32>,
+}
+
+/// The one pass over the works before grouping them: demand sums per chunk, works per
+/// creator block, and whether every creator index and demand is in range (`None` if not:
+/// the caller reports [`validate`]'s error).
+fn scan_works(round: Round<'_>, layout: Layout) -> Option<WorkScan> {
+    let n_creators = round.creator_ordinary.len();
+    let chunks = chunks::map_ranges(round.work_creator.len(), |_, range| {
+        scan_chunk(
+            &round.demand[range.clone()],
+            &round.is_new[range.clone()],
+            &round.work_creator[range],
+            n_creators,
+            layout,
+        )
+    });
+    if chunks.iter().any(|c| c.bad) {
+        return None;
+    }
+    // Each chunk's sums are exact (below 2^16 * 2^47); their total may still pass 2^63.
+    let new_total: u128 = chunks.iter().map(|c| c.new as u128).sum();
+    let climbing_total: u128 = chunks.iter().map(|c| c.climbing as u128).sum();
+    if new_total + climbing_total > i64::MAX as u128 {
+        return None;
+    }
+    Some(WorkScan {
+        new: chunks.iter().map(|c| c.new).collect(),
+        climbing: chunks.iter().map(|c| c.climbing).collect(),
+        new_total: new_total as u64,
+        climbing_total: climbing_total as u64,
+        blocks: chunks.into_iter().map(|c| c.blocks).collect(),
+    })
+}
+
+/// [`scan_works`] over one chunk. Branch-free: which works are new is unpredictable, and
+/// the accumulators stay in registers.
+fn scan_chunk(
+    demand: &[i64],
+    is_new: &[bool],
+    work_creator: &[i64],
+    n_creators: usize,
+    layout: Layout,
+) -> ChunkScan {
+    let last_block = layout.n_blocks - 1;
+    let mut blocks = vec![0u32; layout.n_blocks];
+    let (mut all, mut new, mut bad) = (0u64, 0u64, false);
+    for ((&d, &n), &c) in demand.iter().zip(is_new).zip(work_creator) {
+        // Wrapping: a chunk with a demand out of range is refused, whatever its sum.
+        all = all.wrapping_add(d as u64);
+        new = new.wrapping_add((d & -(n as i64)) as u64);
+        // A negative demand reads as one above 2^63 here.
+        let out_of_range = (d as u64 >= DEMAND_LIMIT as u64) | (c as u64 >= n_creators as u64);
+        bad |= out_of_range;
+        // A bad index is counted somewhere harmless; the round is refused anyway.
+        blocks[if out_of_range {
+            last_block
+        } else {
+            layout.block(c)
+        }] += 1;
+    }
+    ChunkScan {
+        new,
+        climbing: all.wrapping_sub(new),
+        bad,
+        blocks,
+    }
+}
+
+/// The plain allocation (spec steps 1 and 2): in a shortage the budget is shared over new
+/// works; otherwise every new work gets its demand and the rest is shared over climbing
+/// works (all of their demand when it covers it: the rounding then hands out exactly that).
+struct PlainShares {
+    shortage: bool,
+    /// The amount shared by cumulative rounding, and the total weight it is shared over.
+    amount: u64,
+    weight_total: u64,
+    /// The shared works' weight before each chunk.
+    offsets: Vec<u64>,
+    /// The boost layer: what climbing works get in all.
+    pool: i64,
+}
+
+impl PlainShares {
+    fn new(scan: &WorkScan, budget: u64) -> PlainShares {
+        let shortage = budget <= scan.new_total;
+        let pool = if shortage {
+            0
+        } else {
+            (budget - scan.new_total).min(scan.climbing_total)
+        };
+        let (by_chunk, amount, weight_total) = if shortage {
+            (&scan.new, budget, scan.new_total)
+        } else {
+            (&scan.climbing, pool, scan.climbing_total)
+        };
+        PlainShares {
+            shortage,
+            amount,
+            weight_total,
+            offsets: chunk_offsets(by_chunk).0,
+            pool: pool as i64,
+        }
+    }
+
+    /// The plain impressions of works `start`, `start + 1`, ... in turn (`start` a multiple
+    /// of `CHUNK`): a new work's are its base part, a climbing work's its boost.
+    fn stream<'a>(&self, round: Round<'a>, start: usize) -> impl FnMut(usize) -> i64 + 'a {
+        let before = self
+            .offsets
+            .get(start / CHUNK)
+            .copied()
+            .unwrap_or(self.weight_total);
+        let mut rounding = Rounding::new(self.amount, self.weight_total, before);
+        let shortage = self.shortage;
+        // Branch-free: a work outside the shared group rounds a zero weight (nothing).
+        let otherwise = (!shortage) as i64;
+        move |i: usize| {
+            let (d, eligible) = (round.demand[i], round.is_new[i] == shortage);
+            let part = rounding.part((d * eligible as i64) as u64);
+            if eligible {
+                part
+            } else {
+                d * otherwise
+            }
+        }
+    }
 }
 
 /// Per-creator sums over the works of one round (one row per creator, so that a work
@@ -157,85 +407,88 @@ struct CreatorRow {
     demand: [i64; 2],
 }
 
-/// Per-creator sums of one round, and the works grouped by creator block for the split.
-struct CreatorSums<R: Record> {
+/// The works grouped by creator block (their values: the plain allocation), and the
+/// per-creator sums the split needs.
+struct Grouped {
     rows: Vec<CreatorRow>,
-    blocks: Blocks<R>,
+    blocks: Blocks,
 }
 
-/// The active creators (a work this round) and their sums, as columns in creator order.
+/// The active creators (a work this round), in creator order, as columns.
 struct Active {
     index: Vec<usize>,
     ordinary: Vec<bool>,
     base: Vec<i64>,
     boost: Vec<i64>,
+    /// base + boost.
+    totals: Vec<i64>,
 }
 
-/// Group works by creator block and sum them per creator. `plain_values` streams each
-/// work's plain impressions (see [`Blocks::new`]): a new work's are its base part (its
-/// demand, or its share in a shortage), a climbing work's its boost. Also returns the
-/// active creators' columns.
-fn creator_sums<R: Record, F, V>(
-    (work_creator, demand, is_new, creator_ordinary): Inputs<'_>,
-    chunks: &ChunkDemand,
-    plain_values: F,
-) -> (CreatorSums<R>, Active)
-where
-    F: Fn(usize) -> V + Sync,
-    V: FnMut(usize) -> i64,
-{
-    let n_creators = creator_ordinary.len();
-    let works = (work_creator, demand, is_new);
-    let blocks: Blocks<R> = Blocks::new(works, chunks.layout, &chunks.blocks, plain_values);
+/// Group the works by creator block with their plain allocation, sum them per creator,
+/// and list the active creators.
+fn group_works(
+    round: Round<'_>,
+    layout: Layout,
+    scan: &WorkScan,
+    plain: &PlainShares,
+) -> (Grouped, Active) {
+    let works = (round.work_creator, round.demand, round.is_new);
+    let blocks = Blocks::new(works, layout, &scan.blocks, |start| plain.stream(round, start));
     profile::mark("group");
-    let mut rows = vec![CreatorRow::default(); n_creators];
+    let mut rows = vec![CreatorRow::default(); round.creator_ordinary.len()];
     let width = blocks.width();
     // Each block's active creators are read off its rows while they are in cache.
-    let by_block: Vec<Vec<(usize, i64, i64)>> = rows
-        .par_chunks_mut(width)
-        .enumerate()
-        .map(|(b, rows)| {
-            for piece in blocks.block(b) {
-                for r in piece {
-                    let (w, value) = (r.work(), r.value());
-                    let row = &mut rows[w.local];
-                    row.works += 1;
-                    row.plain[w.is_new as usize] += value;
-                    row.demand[w.is_new as usize] += w.demand;
-                }
+    let sum_block = |b: usize, rows: &mut [CreatorRow]| -> Vec<(usize, i64, i64)> {
+        for piece in blocks.block(b) {
+            for r in piece {
+                let (w, value) = (r.work(), r.value());
+                let row = &mut rows[w.local];
+                row.works += 1;
+                row.plain[w.is_new as usize] += value;
+                row.demand[w.is_new as usize] += w.demand;
             }
-            rows.iter()
-                .enumerate()
-                .filter(|(_, row)| row.works > 0)
-                .map(|(j, row)| (b * width + j, row.plain[1], row.plain[0]))
-                .collect()
-        })
-        .collect();
-    let active: Vec<(usize, i64, i64)> = by_block.into_par_iter().flatten().collect();
-    profile::mark("creator_sums");
-    let active = Active {
-        ordinary: active.par_iter().map(|a| creator_ordinary[a.0]).collect(),
-        base: active.par_iter().map(|a| a.1).collect(),
-        boost: active.par_iter().map(|a| a.2).collect(),
-        index: active.par_iter().map(|a| a.0).collect(),
+        }
+        rows.iter()
+            .enumerate()
+            .filter(|(_, row)| row.works > 0)
+            .map(|(j, row)| (b * width + j, row.plain[1], row.plain[0]))
+            .collect()
     };
-    (CreatorSums { rows, blocks }, active)
+    let by_block: Vec<Vec<(usize, i64, i64)>> = if blocks.n_blocks > 1 {
+        rows.par_chunks_mut(width)
+            .enumerate()
+            .map(|(b, rows)| sum_block(b, rows))
+            .collect()
+    } else {
+        vec![sum_block(0, &mut rows)]
+    };
+    let listed = by_block.concat();
+    profile::mark("creator_sums");
+    let k = listed.len();
+    let active = Active {
+        index: chunks::map(k, |a| listed[a].0),
+        ordinary: chunks::map(k, |a| round.creator_ordinary[listed[a].0]),
+        base: chunks::map(k, |a| listed[a].1),
+        boost: chunks::map(k, |a| listed[a].2),
+        totals: chunks::map(k, |a| listed[a].1 + listed[a].2),
+    };
+    profile::mark("active");
+    (Grouped { rows, blocks }, active)
 }
 
-/// Gini and ordinary share of per-creator totals over the active creators.
+/// Exact Gini and ordinary share of per-creator totals over the active creators.
 fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
-    // Integer sums over fixed chunks: the same for any number of threads.
-    let (total, ord) = totals
-        .par_chunks(CHUNK)
-        .zip(ordinary.par_chunks(CHUNK))
-        .map(|(t, o)| {
-            t.iter()
-                .zip(o)
-                .fold((0i128, 0i128), |(all, ord), (&t, &o)| {
-                    (all + t as i128, ord + if o { t as i128 } else { 0 })
-                })
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let sums = chunks::map_ranges(totals.len(), |_, range| {
+        totals[range.clone()]
+            .iter()
+            .zip(&ordinary[range])
+            .fold((0i128, 0i128), |(all, ord), (&t, &o)| {
+                (all + t as i128, ord + if o { t as i128 } else { 0 })
+            })
+    });
+    let (total, ord) = sums
+        .into_iter()
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let share = if total == 0 {
         0.0
     } else {
@@ -245,139 +498,281 @@ fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
     (gini, share)
 }
 
-/// Gini of the totals `total_at(k)` and its slope along `direction`, both over the order
-/// of the totals (ties by index): Σ (2i − n − 1)·t_(i) / denom, summed in that order.
+/// The group targets of the fairness search (spec step 4).
+struct Targets {
+    n_ord: usize,
+    n_head: usize,
+    /// Plain boost and base of the ordinary group.
+    boost_ord: i64,
+    /// What the ordinary group needs beyond its base for the floor.
+    need_ord: Option<f64>,
+    /// The ordinary group's target boost Z_o.
+    target_ord: f64,
+    /// Whether the plain allocation misses the floor, and the blend that meets it.
+    floor_binding: bool,
+    s_floor: f64,
+    /// z_c per active creator.
+    target: Vec<f64>,
+}
+
+impl Targets {
+    fn new(
+        active: &Active,
+        pool: i64,
+        total: i64,
+        policy: &Policy,
+        floor_binding: bool,
+    ) -> Targets {
+        let ordinary = &active.ordinary;
+        let n = ordinary.len();
+        let n_ord = chunks::count(n, |k| ordinary[k]);
+        let n_head = n - n_ord;
+        let ordinary_sum = |column: &[i64]| -> i64 {
+            chunks::sum_i128(n, |k| if ordinary[k] { column[k] as i128 } else { 0 }) as i64
+        };
+        let boost_ord = ordinary_sum(&active.boost);
+        let base_ord = ordinary_sum(&active.base);
+        let (pool_f, total_f) = (pool as f64, total as f64);
+        let mean = pool_f / n as f64;
+        let need_ord = policy.ordinary_floor.map(|f| f * total_f - base_ord as f64);
+        let target_ord = if n_ord == 0 {
+            0.0
+        } else if n_head == 0 {
+            pool_f
+        } else {
+            (n_ord as f64 * mean)
+                .max(need_ord.unwrap_or(f64::NEG_INFINITY))
+                .clamp(0.0, pool_f)
+        };
+        let target_head = pool_f - target_ord;
+        let z_ord = if n_ord > 0 {
+            target_ord / n_ord as f64
+        } else {
+            0.0
+        };
+        let z_head = if n_head > 0 {
+            target_head / n_head as f64
+        } else {
+            0.0
+        };
+        let s_floor = if !floor_binding {
+            0.0
+        } else {
+            let gap = target_ord - boost_ord as f64;
+            if gap > 0.0 {
+                ((need_ord.unwrap_or(0.0) - boost_ord as f64) / gap).clamp(0.0, 1.0)
+            } else {
+                1.0
+            }
+        };
+        Targets {
+            n_ord,
+            n_head,
+            boost_ord,
+            need_ord,
+            target_ord,
+            floor_binding,
+            s_floor,
+            target: chunks::map(n, |k| if ordinary[k] { z_ord } else { z_head }),
+        }
+    }
+
+    /// The ordinary group's share of the pool, in whole impressions, from its share as a
+    /// float (spec step 7).
+    fn ordinary_pool(&self, ord_pool_f: f64, pool: i64) -> i64 {
+        if self.n_ord == 0 {
+            0
+        } else if self.n_head == 0 {
+            pool
+        } else {
+            let mut p = ord_pool_f.ceil() as i64;
+            if self.floor_binding {
+                p = p.max(self.need_ord.unwrap_or(0.0).ceil() as i64 + 1);
+            }
+            p.clamp(0, pool)
+        }
+    }
+}
+
+/// The integer boosts of the active creators and the diagnostics they give.
+struct FairBoosts {
+    boost: Vec<i64>,
+    gini: f64,
+    share: f64,
+}
+
+/// The fairness search with its verification rounds (spec steps 5 to 8): float boosts by
+/// the policy's method, integer boosts per group, the exact Gini of the result; when
+/// rounding pushed it over the cap, again with a tighter target.
+fn fair_boosts(
+    active: &Active,
+    targets: &Targets,
+    pool: i64,
+    total: i64,
+    policy: &Policy,
+) -> FairBoosts {
+    let n = active.index.len();
+    let path = BlendPath {
+        base: chunks::map(n, |k| active.base[k] as f64),
+        plain: chunks::map(n, |k| active.boost[k] as f64),
+        target: &targets.target,
+        direction: chunks::map(n, |k| targets.target[k] - active.boost[k] as f64),
+        denom: n as f64 * total as f64,
+        evaluated: RefCell::new(Vec::new()),
+    };
+    let boost_ord = targets.boost_ord as f64;
+    let mut tau = policy
+        .gini_cap
+        .map_or(f64::INFINITY, |cap| cap - ROUNDING_MARGIN);
+    let mut s = targets.s_floor;
+    let mut step = 1.0f64;
+    let mut result = None;
+    for _round in 0..MAX_ROUNDS {
+        let (boost, ord_pool_f) = match policy.method {
+            Method::Blend => {
+                if policy.gini_cap.is_some() {
+                    s = path.newton(s, tau).0;
+                }
+                profile::mark("search");
+                (
+                    path.blended(s),
+                    (1.0 - s) * boost_ord + s * targets.target_ord,
+                )
+            }
+            Method::Cap => cap_boosts(&path, targets, &active.ordinary, policy, tau),
+        };
+        let ord_pool = targets.ordinary_pool(ord_pool_f, pool);
+        // Each group's pool over its members, in creator order.
+        let boost = apportion_float_by_group([pool - ord_pool, ord_pool], &boost, &active.ordinary);
+        profile::mark("apportion");
+        // A creator's total does not depend on how its boost is split over its works, so
+        // the rounds check creator totals and the works are split once, at the end.
+        let totals = chunks::map(n, |k| active.base[k] + boost[k]);
+        let (gini, share) = diagnostics(&totals, &active.ordinary);
+        profile::mark("gini_after");
+        let done = policy.gini_cap.is_none_or(|cap| gini <= cap);
+        result = Some(FairBoosts { boost, gini, share });
+        if done {
+            break;
+        }
+        // Rounding moved the Gini above the cap: aim below by twice the excess, doubling
+        // each round, since a step smaller than one impression changes no integer.
+        step *= 2.0;
+        tau -= step * (gini - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
+    }
+    result.expect("at least one round runs")
+}
+
+/// The `cap` method's float boosts and the ordinary group's float pool: blend just enough
+/// for the floor, then clip at the largest level that meets the target `tau`.
+fn cap_boosts(
+    path: &BlendPath<'_>,
+    targets: &Targets,
+    ordinary: &[bool],
+    policy: &Policy,
+    tau: f64,
+) -> (Vec<f64>, f64) {
+    let n = ordinary.len();
+    // With a floor, mass stays within its group so the floor keeps holding; without one it
+    // may cross groups, which can equalise further.
+    let grouping: Vec<bool> = if policy.ordinary_floor.is_some() {
+        ordinary.to_vec()
+    } else {
+        vec![true; n]
+    };
+    let s_floor = targets.s_floor;
+    let floored = path.blended(s_floor);
+    let level = if policy.gini_cap.is_some() {
+        cap_level(&path.base, &floored, &grouping, tau, path.denom)
+    } else {
+        f64::INFINITY
+    };
+    let boost = clipped(&floored, &grouping, level);
+    let ord_pool_f = if policy.ordinary_floor.is_some() {
+        (1.0 - s_floor) * targets.boost_ord as f64 + s_floor * targets.target_ord
+    } else {
+        boost
+            .iter()
+            .zip(ordinary)
+            .filter(|(_, &o)| o)
+            .map(|(b, _)| b)
+            .sum()
+    };
+    (boost, ord_pool_f)
+}
+
+/// Gini of the totals `total_at(k)` over their order (ties by index): Σ (2i − n − 1)·t_(i)
+/// / denom, summed in that order; and with a `direction`, the Gini's slope along it.
 fn gini_and_slope(
     n: usize,
-    total_at: impl Fn(usize) -> f64 + Sync,
-    direction: &[f64],
+    total_at: impl Fn(usize) -> f64 + Sync + Send,
+    direction: Option<&[f64]>,
     denom: f64,
 ) -> (f64, f64) {
-    // (key, index) pairs are distinct, so any sort gives the order a stable sort gives.
-    let mut pairs: Vec<(u64, u32)> = (0..n)
-        .into_par_iter()
-        .map(|k| (float_key(total_at(k)), k as u32))
-        .collect();
-    pairs.par_sort_unstable();
+    let keys = chunks::map(n, |k| float_key(total_at(k)));
+    let order = sorted_with_index(&keys);
+    profile::mark("sort");
+    let coef = |i: usize| (2 * i as i64 + 1 - n as i64) as f64;
     let mut level = 0.0f64;
     let mut slope = 0.0f64;
-    for (i, &(key, k)) in pairs.iter().enumerate() {
-        let coef = (2 * i as i64 + 1 - n as i64) as f64;
-        level += coef * f64::from_bits(key);
-        slope += coef * direction[k as usize];
+    match direction {
+        Some(direction) => {
+            for (i, &(key, k)) in order.iter().enumerate() {
+                level += coef(i) * f64::from_bits(key);
+                slope += coef(i) * direction[k as usize];
+            }
+        }
+        None => {
+            for (i, &(key, _)) in order.iter().enumerate() {
+                level += coef(i) * f64::from_bits(key);
+            }
+        }
     }
     (level / denom, slope / denom)
 }
 
-/// Value bins of [`gini_upper_bound`] at most, as a power of two.
-const BOUND_BITS: u32 = 18;
-/// The upper bound decides only when it clears the target by this much: more than the
-/// rounding error of either sum over a million totals.
-const BOUND_MARGIN: f64 = 1e-9;
-
-/// An upper bound on what [`gini_and_slope`] returns as the Gini, without sorting.
-///
-/// Totals are counted into bins of their float bits (bins follow value order; up to 2^18,
-/// about two per total). With ranks i = 1..n, Σ (2i − n − 1)·t_(i) = 2·Σ i·t_(i) − (n +
-/// 1)·Σ t, and Σ i·t_(i) is at most Σ over bins of (the bin's largest possible value) ×
-/// (the sum of its ranks): the bound exceeds the Gini by about the bins' relative width,
-/// a few 10^-4 for a million totals. Counts are integers and the sums run in a fixed
-/// order, so the result does not depend on the number of threads.
-fn gini_upper_bound(n: usize, total_at: impl Fn(usize) -> f64 + Sync, denom: f64) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let keys: Vec<u64> = (0..n)
-        .into_par_iter()
-        .map(|k| float_key(total_at(k)))
-        .collect();
-    // Zeros rank first and add nothing; the bins span the positive totals only.
-    let (lo, hi) = keys
-        .par_chunks(CHUNK)
-        .map(|c| {
-            c.iter()
-                .filter(|&&k| k != 0)
-                .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)))
-        })
-        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
-    let sum = chunked_sum(n, |k| f64::from_bits(keys[k]));
-    if hi == 0 {
-        return -(n as f64 + 1.0) * sum / denom; // every total is zero
-    }
-    // About two bins per total, up to 2^18: a small round should not clear a large table.
-    let bits = BOUND_BITS.min(usize::BITS - n.leading_zeros() + 1);
-    let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(bits);
-    let n_bins = ((hi - lo) >> shift) as usize + 1;
-    // One count table per fixed range of totals, allocated on this thread; zeros in the
-    // last slot.
-    let step = n.div_ceil(rayon::current_num_threads().clamp(1, 8));
-    let mut counts: Vec<Vec<u32>> = (0..n.div_ceil(step)).map(|_| vec![0; n_bins + 1]).collect();
-    counts
-        .par_iter_mut()
-        .zip(keys.par_chunks(step))
-        .for_each(|(table, keys)| {
-            for &k in keys {
-                let bin = if k == 0 {
-                    n_bins
-                } else {
-                    ((k - lo) >> shift) as usize
-                };
-                table[bin] += 1;
-            }
-        });
-    let mut before: u64 = counts.iter().map(|c| c[n_bins] as u64).sum();
-    let mut weighted = 0.0f64;
-    for b in 0..n_bins {
-        let m: u64 = counts.iter().map(|c| c[b] as u64).sum();
-        if m == 0 {
-            continue;
-        }
-        let top_key = ((b as u64) << shift | ((1 << shift) - 1)).min(hi - lo);
-        let ranks = m as f64 * before as f64 + (m * (m + 1) / 2) as f64;
-        weighted += f64::from_bits(lo + top_key) * ranks;
-        before += m;
-    }
-    (2.0 * weighted - (n as f64 + 1.0) * sum) / denom
-}
-
-/// The state of the fairness search over the active creators.
-struct Search<'a> {
-    base: &'a [f64],
-    plain: &'a [f64],
+/// The blend path B(s) = (1 − s)·b + s·z over the active creators, and the search on it.
+struct BlendPath<'a> {
+    base: Vec<f64>,
+    plain: Vec<f64>,
     target: &'a [f64],
     direction: Vec<f64>,
     denom: f64,
+    /// Evaluations already made, by the bits of s: a verification round starts where the
+    /// last one ended.
+    evaluated: RefCell<Vec<(u64, (f64, f64))>>,
 }
 
-impl Search<'_> {
+impl BlendPath<'_> {
     fn blended(&self, s: f64) -> Vec<f64> {
-        self.plain
-            .par_iter()
-            .zip(self.target.par_iter())
-            .map(|(b, z)| (1.0 - s) * b + s * z)
-            .collect()
+        let (plain, target) = (&self.plain, self.target);
+        chunks::map(plain.len(), |k| (1.0 - s) * plain[k] + s * target[k])
     }
 
+    /// Gini and slope at s.
     fn eval(&self, s: f64) -> (f64, f64) {
-        let blended = |k: usize| (1.0 - s) * self.plain[k] + s * self.target[k];
-        gini_and_slope(
-            self.base.len(),
-            |k| self.base[k] + blended(k),
-            &self.direction,
+        if let Some(&(_, known)) = self.evaluated.borrow().iter().find(|e| e.0 == s.to_bits()) {
+            return known;
+        }
+        let (base, plain, target) = (&self.base, &self.plain, self.target);
+        let blended = |k: usize| (1.0 - s) * plain[k] + s * target[k];
+        let value = gini_and_slope(
+            base.len(),
+            |k| base[k] + blended(k),
+            Some(&self.direction),
             self.denom,
-        )
+        );
+        let mut evaluated = self.evaluated.borrow_mut();
+        if evaluated.len() == 4 {
+            evaluated.remove(0);
+        }
+        evaluated.push((s.to_bits(), value));
+        value
     }
 
     /// Smallest s >= start with Gini <= tau (Newton from the left on a convex function);
     /// when none exists, the s of least Gini found. Returns (s, reached).
     fn newton(&self, start: f64, tau: f64) -> (f64, bool) {
-        // Often the start already meets the target by a wide margin (the floor's blend
-        // alone lowers the Gini enough): a bound without sorting proves it.
-        let total_at =
-            |k: usize| self.base[k] + ((1.0 - start) * self.plain[k] + start * self.target[k]);
-        if gini_upper_bound(self.base.len(), total_at, self.denom) <= tau - BOUND_MARGIN {
-            return (start, true);
-        }
         let mut s = start;
         let mut previous = start;
         for _ in 0..MAX_NEWTON {
@@ -443,18 +838,17 @@ fn clipped(boost: &[f64], ordinary: &[bool], level: f64) -> Vec<f64> {
 }
 
 /// Largest clip level with Gini <= tau (bisection); level 0 when none meets it.
-fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f64) -> (f64, bool) {
-    let zeros = vec![0.0; base.len()];
+fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f64) -> f64 {
     let gini_at = |level: f64| {
         let boost = clipped(boost, ordinary, level);
-        gini_and_slope(base.len(), |k| base[k] + boost[k], &zeros, denom).0
+        gini_and_slope(base.len(), |k| base[k] + boost[k], None, denom).0
     };
     let top = boost.iter().copied().fold(0.0f64, f64::max);
     if gini_at(top) <= tau {
-        return (top, true);
+        return top;
     }
     if gini_at(0.0) > tau {
-        return (0.0, false);
+        return 0.0;
     }
     let (mut ok, mut bad) = (0.0f64, top);
     for _ in 0..BISECTIONS {
@@ -465,390 +859,21 @@ fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f6
             bad = mid;
         }
     }
-    (ok, true)
-}
-
-/// Allocate one round's impressions. Inputs must pass [`validate`] (a violation panics).
-pub fn allocate(
-    work_creator: &[i64],
-    demand: &[i64],
-    is_new: &[bool],
-    creator_ordinary: &[bool],
-    budget: i64,
-    policy: &Policy,
-) -> Allocation {
-    allocate_checked(
-        work_creator,
-        demand,
-        is_new,
-        creator_ordinary,
-        budget,
-        policy,
-    )
-    .expect("allocate: inputs must pass validate")
-}
-
-/// Validate and allocate, with the value checks folded into the first pass over the works
-/// (a separate [`validate`] reads every array once more). The error is [`validate`]'s.
-pub fn allocate_checked(
-    work_creator: &[i64],
-    demand: &[i64],
-    is_new: &[bool],
-    creator_ordinary: &[bool],
-    budget: i64,
-    policy: &Policy,
-) -> Result<Allocation, String> {
-    profile::start();
-    let n_creators = creator_ordinary.len();
-    let n = work_creator.len();
-    let invalid = || {
-        let err = validate(work_creator, demand, is_new, n_creators, budget, policy);
-        Err(err.expect_err("a check failed, so validate reports it"))
-    };
-    if demand.len() != n || is_new.len() != n || budget < 0 || policy.validate().is_err() {
-        return invalid();
-    }
-    // New and climbing demand per fixed chunk (totals, and the offsets of the cumulative
-    // rounding), the largest demand (it decides how grouped works are stored), and whether
-    // a creator index or a demand is out of range.
-    // Works per creator block are counted here too, for the grouping.
-    let layout = Layout::new(n_creators);
-    let chunk_demand: Vec<ChunkPass> = demand
-        .par_chunks(CHUNK)
-        .zip(is_new.par_chunks(CHUNK))
-        .zip(work_creator.par_chunks(CHUNK))
-        .map(|((d, n), c)| first_pass(d, n, c, n_creators, layout))
-        .collect();
-    let total: i128 = chunk_demand.iter().map(|c| c.new + c.climbing).sum();
-    if chunk_demand.iter().any(|c| c.bad) || total > i64::MAX as i128 {
-        return invalid();
-    }
-    let max_demand = chunk_demand.iter().map(|c| c.max).max().unwrap_or(0);
-    profile::mark("first_pass");
-    let chunks = ChunkDemand {
-        new: chunk_demand.iter().map(|c| c.new).collect(),
-        climbing: chunk_demand.iter().map(|c| c.climbing).collect(),
-        layout,
-        blocks: chunk_demand.into_iter().map(|c| c.blocks).collect(),
-    };
-    let args = (work_creator, demand, is_new, creator_ordinary);
-    Ok(if Narrow::holds(max_demand) {
-        allocate_grouped::<Narrow>(args, budget, policy, &chunks)
-    } else {
-        allocate_grouped::<Wide>(args, budget, policy, &chunks)
-    })
-}
-
-/// The first pass over one fixed chunk of works. Branch-free: which works are new is
-/// unpredictable, and accumulators stay in registers.
-fn first_pass(
-    demand: &[i64],
-    is_new: &[bool],
-    work_creator: &[i64],
-    n_creators: usize,
-    layout: Layout,
-) -> ChunkPass {
-    let last_block = layout.n_blocks - 1;
-    let mut blocks = vec![0u32; layout.n_blocks];
-    let (mut all, mut new, mut max, mut bad) = (0i128, 0i128, 0i64, false);
-    for ((&d, &n), &c) in demand.iter().zip(is_new).zip(work_creator) {
-        all += d as i128;
-        new += (d & -(n as i64)) as i128;
-        max = max.max(d);
-        let out_of_range = (d < 0) | (c as u64 >= n_creators as u64);
-        bad |= out_of_range;
-        // A bad index is counted somewhere harmless; the round is refused anyway.
-        blocks[if out_of_range {
-            last_block
-        } else {
-            layout.block(c)
-        }] += 1;
-    }
-    ChunkPass {
-        new,
-        climbing: all - new,
-        max,
-        bad,
-        blocks,
-    }
-}
-
-/// What the first pass learns about one fixed chunk of works.
-#[derive(Default)]
-struct ChunkPass {
-    new: i128,
-    climbing: i128,
-    max: i64,
-    bad: bool,
-    blocks: Vec<u32>,
-}
-
-/// New and climbing demand per fixed chunk of works, and works per creator block.
-struct ChunkDemand {
-    new: Vec<i128>,
-    climbing: Vec<i128>,
-    layout: Layout,
-    blocks: Vec<Vec<u32>>,
-}
-
-/// The inputs of [`allocate`], as a tuple.
-type Inputs<'a> = (&'a [i64], &'a [i64], &'a [bool], &'a [bool]);
-
-/// [`allocate`] with grouped works stored as `R`.
-fn allocate_grouped<R: Record>(
-    (work_creator, demand, is_new, creator_ordinary): Inputs<'_>,
-    budget: i64,
-    policy: &Policy,
-    chunks: &ChunkDemand,
-) -> Allocation {
-    let n_creators = creator_ordinary.len();
-    let (new_by_chunk, climb_by_chunk) = (&chunks.new, &chunks.climbing);
-    let new_total: i128 = new_by_chunk.iter().sum();
-    let climb_total: i128 = climb_by_chunk.iter().sum();
-    let budget_i = budget as i128;
-    let shortage = budget_i <= new_total;
-
-    // Plain allocation: base layer, then the boost layer in proportion to demand. In a
-    // shortage the budget is shared over new works; otherwise every new work gets its
-    // demand and the rest R is shared over climbing works (all of their demand when R
-    // covers it: the rounding then hands out exactly that). Computed while grouping.
-    let (by_chunk, amount, weight_total) = if shortage {
-        (new_by_chunk, budget_i, new_total)
-    } else {
-        let rest = (budget_i - new_total).min(climb_total);
-        (climb_by_chunk, rest, climb_total)
-    };
-    let (offsets, _) = chunk_offsets(by_chunk);
-    let plain_values = |start: usize| {
-        let before = offsets.get(start / CHUNK).copied().unwrap_or(weight_total);
-        let mut rounding = Rounding::new(amount, weight_total, before);
-        // Branch-free: a work outside the shared group rounds a zero weight (nothing).
-        let otherwise = (!shortage) as i64;
-        move |i: usize| {
-            let (d, eligible) = (demand[i], is_new[i] == shortage);
-            let part = rounding.part(d * eligible as i64);
-            if eligible {
-                part
-            } else {
-                d * otherwise
-            }
-        }
-    };
-    let pool: i64 = if shortage {
-        0
-    } else {
-        (budget_i - new_total).min(climb_total) as i64
-    };
-    let inputs = (work_creator, demand, is_new, creator_ordinary);
-    let (mut sums, active): (CreatorSums<R>, Active) = creator_sums(inputs, chunks, plain_values);
-    profile::mark("active");
-    let Active {
-        index: active,
-        ordinary,
-        base: base_of,
-        boost: boost_of,
-    } = active;
-    let plain_totals: Vec<i64> = base_of
-        .par_iter()
-        .zip(&boost_of)
-        .map(|(a, b)| a + b)
-        .collect();
-    profile::mark("plain_totals");
-    let (gini_before, share_before) = diagnostics(&plain_totals, &ordinary);
-    profile::mark("gini_before");
-    let total: i64 = plain_totals.par_iter().sum();
-    let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
-    let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
-
-    let plain = |sums: &CreatorSums<R>| Allocation {
-        impressions: sums.blocks.values_in_work_order(work_creator),
-        gini_before,
-        gini_after: gini_before,
-        ordinary_share_before: share_before,
-        ordinary_share_after: share_before,
-        feasible: cap_ok(gini_before) && floor_ok(share_before),
-    };
-    if pool == 0 || (cap_ok(gini_before) && floor_ok(share_before)) {
-        return plain(&sums);
-    }
-
-    // Fairness over the active creators.
-    let n = active.len();
-    let base_f: Vec<f64> = base_of.par_iter().map(|&b| b as f64).collect();
-    let plain_f: Vec<f64> = boost_of.par_iter().map(|&b| b as f64).collect();
-    let n_ord = ordinary.par_iter().filter(|&&o| o).count();
-    let n_head = n - n_ord;
-    let ordinary_sum = |column: &[i64]| -> i64 {
-        column
-            .par_iter()
-            .zip(&ordinary)
-            .filter(|(_, &o)| o)
-            .map(|(&v, _)| v)
-            .sum()
-    };
-    let boost_ord = ordinary_sum(&boost_of);
-    let base_ord = ordinary_sum(&base_of);
-    let pool_f = pool as f64;
-    let total_f = total as f64;
-    let mean = pool_f / n as f64;
-    let need_ord = policy.ordinary_floor.map(|f| f * total_f - base_ord as f64);
-    let target_ord = if n_ord == 0 {
-        0.0
-    } else if n_head == 0 {
-        pool_f
-    } else {
-        (n_ord as f64 * mean)
-            .max(need_ord.unwrap_or(f64::NEG_INFINITY))
-            .clamp(0.0, pool_f)
-    };
-    let target_head = pool_f - target_ord;
-    let z_ord = if n_ord > 0 {
-        target_ord / n_ord as f64
-    } else {
-        0.0
-    };
-    let z_head = if n_head > 0 {
-        target_head / n_head as f64
-    } else {
-        0.0
-    };
-    let target: Vec<f64> = ordinary
-        .par_iter()
-        .map(|&o| if o { z_ord } else { z_head })
-        .collect();
-    let floor_binding = !floor_ok(share_before);
-    let s_floor = if !floor_binding {
-        0.0
-    } else {
-        let gap = target_ord - boost_ord as f64;
-        if gap > 0.0 {
-            ((need_ord.unwrap_or(0.0) - boost_ord as f64) / gap).clamp(0.0, 1.0)
-        } else {
-            1.0
-        }
-    };
-    let search = Search {
-        base: &base_f,
-        plain: &plain_f,
-        target: &target,
-        direction: target
-            .par_iter()
-            .zip(&plain_f)
-            .map(|(z, b)| z - b)
-            .collect(),
-        denom: n as f64 * total_f,
-    };
-    profile::mark("fairness_setup");
-
-    let mut tau = policy
-        .gini_cap
-        .map_or(f64::INFINITY, |cap| cap - ROUNDING_MARGIN);
-    let mut s = s_floor;
-    let mut step = 1.0f64;
-    let mut result = None;
-    for _round in 0..MAX_ROUNDS {
-        let (boost, ord_pool_f) = match policy.method {
-            Method::Blend => {
-                if policy.gini_cap.is_some() {
-                    s = search.newton(s, tau).0;
-                }
-                profile::mark("search");
-                (
-                    search.blended(s),
-                    (1.0 - s) * boost_ord as f64 + s * target_ord,
-                )
-            }
-            Method::Cap => {
-                // With a floor, mass stays within its group so the floor keeps holding;
-                // without one it may cross groups, which can equalise further.
-                let grouping: Vec<bool> = if policy.ordinary_floor.is_some() {
-                    ordinary.clone()
-                } else {
-                    vec![true; n]
-                };
-                let floored = search.blended(s_floor);
-                let level = if policy.gini_cap.is_some() {
-                    cap_level(&base_f, &floored, &grouping, tau, search.denom).0
-                } else {
-                    f64::INFINITY
-                };
-                let boost = clipped(&floored, &grouping, level);
-                let ord_pool_f = if policy.ordinary_floor.is_some() {
-                    (1.0 - s_floor) * boost_ord as f64 + s_floor * target_ord
-                } else {
-                    boost
-                        .iter()
-                        .zip(&ordinary)
-                        .filter(|(_, &o)| o)
-                        .map(|(b, _)| b)
-                        .sum()
-                };
-                (boost, ord_pool_f)
-            }
-        };
-        let ord_pool = if n_ord == 0 {
-            0
-        } else if n_head == 0 {
-            pool
-        } else {
-            let mut p = ord_pool_f.ceil() as i64;
-            if floor_binding {
-                p = p.max(need_ord.unwrap_or(0.0).ceil() as i64 + 1);
-            }
-            p.clamp(0, pool)
-        };
-        profile::mark("blend");
-        // Each group's pool over its members, in creator order.
-        let active_boost = apportion_float_by_group([pool - ord_pool, ord_pool], &boost, &ordinary);
-        profile::mark("apportion");
-        // A creator's total does not depend on how its boost is split over its works, so
-        // the rounds check creator totals and the works are split once, at the end.
-        let totals: Vec<i64> = base_of
-            .par_iter()
-            .zip(&active_boost)
-            .map(|(a, b)| a + b)
-            .collect();
-        let (gini_after, share_after) = diagnostics(&totals, &ordinary);
-        profile::mark("gini_after");
-        let done = cap_ok(gini_after);
-        result = Some((gini_after, share_after, active_boost));
-        if done {
-            break;
-        }
-        // Rounding moved the Gini above the cap: aim below by twice the excess, doubling
-        // each round, since a step smaller than one impression changes no integer.
-        step *= 2.0;
-        tau -= step * (gini_after - policy.gini_cap.unwrap_or(1.0)) + 1e-12;
-    }
-    let (gini_after, share_after, active_boost) = result.expect("at least one round runs");
-    let mut creator_boost = vec![0i64; n_creators];
-    for (&c, &b) in active.iter().zip(&active_boost) {
-        creator_boost[c] = b;
-    }
-    split_over_works(&mut sums, &creator_boost);
-    profile::mark("split");
-    let impressions = sums.blocks.values_in_work_order(work_creator);
-    profile::mark("write_back");
-    Allocation {
-        impressions,
-        gini_before,
-        gini_after,
-        ordinary_share_before: share_before,
-        ordinary_share_after: share_after,
-        feasible: cap_ok(gini_after) && floor_ok(share_after),
-    }
+    ok
 }
 
 /// What splitting needs per creator: its boost, the total weight of its eligible works,
 /// the weight already used, and which works are eligible.
 #[derive(Clone, Copy)]
 struct SplitRow {
-    /// boost / (total weight of the eligible works), for taking floor(boost * running /
-    /// total) without a division.
-    ratio: FixedRatio,
-    running: i64,
+    boost: u64,
+    total: u64,
+    running: u64,
     /// floor(boost * running / total): the part handed out so far.
-    handed: i64,
+    handed: u64,
+    /// boost / total, for taking floor(boost * running / total) without a division; made
+    /// when first needed (most creators have one eligible work, which takes all).
+    ratio: Option<FixedRatio>,
     /// Bit 0: climbing works weigh their demand; bit 1: new works do; bit 2: every work
     /// weighs one. Read without a branch (which works are new is unpredictable).
     select: u8,
@@ -868,10 +893,11 @@ impl SplitRow {
             (SPLIT_EVEN, row.works)
         };
         SplitRow {
-            // A creator without works has no total and takes nothing.
-            ratio: FixedRatio::new(boost as u64, total.max(1) as u64),
+            boost: boost as u64,
+            total: total as u64,
             running: 0,
             handed: 0,
+            ratio: None,
             select,
         }
     }
@@ -879,31 +905,42 @@ impl SplitRow {
     /// The weight of a work of this creator: its demand if its kind is split by demand,
     /// one if every work counts the same, else zero.
     #[inline]
-    fn weight(&self, work: &Work) -> i64 {
+    fn weight(&self, work: &Work) -> u64 {
         let by_demand = (self.select >> work.is_new as u8) & 1;
-        (work.demand & -(by_demand as i64)) + ((self.select >> 2) & 1) as i64
+        ((work.demand & -(by_demand as i64)) + ((self.select >> 2) & 1) as i64) as u64
     }
 
     /// The next work's share of the boost, given its weight.
     #[inline]
-    fn take(&mut self, weight: i64) -> i64 {
+    fn take(&mut self, weight: u64) -> i64 {
         self.running += weight;
-        // running <= total, so handed <= boost fits.
-        let handed = self.ratio.floor_at(self.running as u64) as i64;
+        // running <= total, so handed <= boost.
+        let handed = if self.running == self.total {
+            self.boost
+        } else if self.running == 0 {
+            0
+        } else {
+            let (boost, total) = (self.boost, self.total);
+            let ratio = self
+                .ratio
+                .get_or_insert_with(|| FixedRatio::new(boost, total));
+            ratio.floor_at(self.running)
+        };
         let part = handed - self.handed;
         self.handed = handed;
-        part
+        part as i64
     }
 }
 
 /// Split each creator's boost over its works by cumulative rounding in work order (see
 /// [`SplitRow`]): climbing works by demand, else new works by demand, else every work
-/// evenly; a new work keeps its demand as base. Block by block in parallel; within a block
-/// the works come in work order, so the result is that of one scan in work order.
-fn split_over_works<R: Record>(sums: &mut CreatorSums<R>, creator_boost: &[i64]) {
-    let width = sums.blocks.width();
-    let rows = &sums.rows;
-    sums.blocks.for_each_block_mut(|b, pieces| {
+/// evenly; a new work keeps its demand as base. Block by block (in parallel when there
+/// are several); within a block the works come in work order, so the result is that of
+/// one scan in work order.
+fn split_over_works(grouped: &mut Grouped, creator_boost: &[i64]) {
+    let width = grouped.blocks.width();
+    let rows = &grouped.rows;
+    grouped.blocks.for_each_block_mut(|b, pieces| {
         let first = b * width;
         let last = (first + width).min(rows.len());
         let mut table: Vec<SplitRow> = rows[first..last]
@@ -921,41 +958,4 @@ fn split_over_works<R: Record>(sums: &mut CreatorSums<R>, creator_boost: &[i64])
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_gini_bound_is_above_the_gini_and_close() {
-        let spread =
-            |i: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64;
-        let cases: Vec<Vec<f64>> = vec![
-            (0..200_000)
-                .map(|i| 300.0 * (4.0 * spread(i)).exp())
-                .collect(),
-            (0..50_000).map(|i| (1000.0 * spread(i)).floor()).collect(),
-            (0..50_000)
-                .map(|i| if i % 10 == 0 { 1e7 * spread(i) } else { 0.0 })
-                .collect(),
-            vec![42.0; 1000],
-            vec![0.0, 0.0, 5.0],
-        ];
-        for totals in cases {
-            let n = totals.len();
-            let denom = n as f64 * totals.iter().sum::<f64>();
-            let zeros = vec![0.0; n];
-            let (exact, _) = gini_and_slope(n, |k| totals[k], &zeros, denom);
-            let bound = gini_upper_bound(n, |k| totals[k], denom);
-            assert!(
-                bound >= exact - 1e-12,
-                "bound {bound} below the Gini {exact}"
-            );
-            assert!(
-                bound - exact < 1e-3,
-                "bound {bound} far above the Gini {exact}"
-            );
-        }
-    }
 }

@@ -9,15 +9,18 @@
 //!
 //! Grouped works are records in one array (see [`Record`]): grouping writes one output
 //! stream per block, and separate columns would triple the streams (measured slower).
+//! Up to 2^16 creators there is a single block: the per-creator table then fits the
+//! caches and the TLB, and grouping is a copy in work order.
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::gini::CHUNK;
+use crate::chunks::CHUNK;
 
-/// Creators per block, as a power of two: 4096 rows of 48 bytes fit the L2 cache.
+/// Creators per block when there are several, as a power of two: 4096 rows of 40 bytes
+/// fit the L2 cache.
 const BLOCK_BITS: u32 = 12;
 /// Blocks are widened (up to [`MAX_BITS`]) rather than exceed this many: grouping writes
 /// one output stream per block.
@@ -26,8 +29,10 @@ const MAX_BLOCKS: usize = 1024;
 const MAX_BITS: u32 = 16;
 /// The top bit of a record's `meta` word marks a new work.
 const NEW_BIT: u64 = 1 << 63;
-/// In a [`Narrow`] record, the creator's place in its block sits above the demand.
-const NARROW_DEMAND_BITS: u32 = 47;
+/// The creator's place in its block sits above the demand.
+const DEMAND_BITS: u32 = 47;
+/// Demands must be below this to be grouped (the allocation refuses larger ones).
+pub const DEMAND_LIMIT: i64 = 1 << DEMAND_BITS;
 
 /// One work, decoded from its record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,98 +42,42 @@ pub struct Work {
     pub local: usize,
 }
 
-/// How a grouped work is stored: every pass after the grouping is bound by the bytes it
-/// moves, so the common case packs a work into 16 bytes ([`Narrow`]) and only demands of
-/// 2^47 impressions or more need 24 ([`Wide`]).
-pub trait Record: Copy + Send + Sync {
-    /// Whether this layout holds a demand of `max_demand`.
-    fn holds(max_demand: i64) -> bool;
-    fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self;
-    fn work(&self) -> Work;
-    fn value(&self) -> i64;
-    fn set_value(&mut self, value: i64);
-}
-
-/// Demand (below 2^47), block place and new flag in one word, and the value.
+/// A grouped work in 16 bytes (every pass after the grouping is bound by the bytes it
+/// moves): demand (below [`DEMAND_LIMIT`]), block place and new flag in one word, and the
+/// work's value (its plain allocation, later its impressions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Narrow {
+pub struct Record {
     meta: u64,
     value: i64,
 }
 
-impl Record for Narrow {
-    fn holds(max_demand: i64) -> bool {
-        max_demand < 1 << NARROW_DEMAND_BITS
-    }
-
+impl Record {
     #[inline]
-    fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self {
+    pub fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self {
+        debug_assert!((0..DEMAND_LIMIT).contains(&demand));
         let flag = if is_new { NEW_BIT } else { 0 };
-        Narrow {
-            meta: demand as u64 | (local as u64) << NARROW_DEMAND_BITS | flag,
+        Record {
+            meta: demand as u64 | (local as u64) << DEMAND_BITS | flag,
             value,
         }
     }
 
     #[inline]
-    fn work(&self) -> Work {
+    pub fn work(&self) -> Work {
         Work {
-            demand: (self.meta & ((1 << NARROW_DEMAND_BITS) - 1)) as i64,
+            demand: (self.meta & ((1 << DEMAND_BITS) - 1)) as i64,
             is_new: self.meta & NEW_BIT != 0,
-            local: ((self.meta >> NARROW_DEMAND_BITS) & 0xffff) as usize,
+            local: ((self.meta >> DEMAND_BITS) & 0xffff) as usize,
         }
     }
 
     #[inline]
-    fn value(&self) -> i64 {
+    pub fn value(&self) -> i64 {
         self.value
     }
 
     #[inline]
-    fn set_value(&mut self, value: i64) {
-        self.value = value;
-    }
-}
-
-/// Any demand: the new flag above it, the block place in a third field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Wide {
-    meta: u64,
-    value: i64,
-    local: u16,
-}
-
-impl Record for Wide {
-    fn holds(_max_demand: i64) -> bool {
-        true
-    }
-
-    #[inline]
-    fn pack(demand: i64, is_new: bool, local: u16, value: i64) -> Self {
-        let flag = if is_new { NEW_BIT } else { 0 };
-        Wide {
-            meta: demand as u64 | flag,
-            value,
-            local,
-        }
-    }
-
-    #[inline]
-    fn work(&self) -> Work {
-        Work {
-            demand: (self.meta & !NEW_BIT) as i64,
-            is_new: self.meta & NEW_BIT != 0,
-            local: self.local as usize,
-        }
-    }
-
-    #[inline]
-    fn value(&self) -> i64 {
-        self.value
-    }
-
-    #[inline]
-    fn set_value(&mut self, value: i64) {
+    pub fn set_value(&mut self, value: i64) {
         self.value = value;
     }
 }
@@ -143,6 +92,12 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(n_creators: usize) -> Layout {
+        if n_creators <= 1 << MAX_BITS {
+            return Layout {
+                shift: MAX_BITS,
+                n_blocks: 1,
+            };
+        }
         let mut shift = BLOCK_BITS;
         while n_creators.div_ceil(1 << shift) > MAX_BLOCKS && shift < MAX_BITS {
             shift += 1;
@@ -170,14 +125,14 @@ pub struct Part {
 }
 
 /// The grouping of one round's works.
-pub struct Blocks<R: Record> {
+pub struct Blocks {
     pub shift: u32,
     pub n_blocks: usize,
     pub parts: Vec<Part>,
-    pub records: Vec<R>,
+    pub records: Vec<Record>,
 }
 
-impl<R: Record> Blocks<R> {
+impl Blocks {
     /// Group works by block (see [`Layout`]); `chunk_counts[c][b]` is how many works of
     /// `CHUNK` c belong to block b (the caller counts them in a pass it makes anyway).
     /// `values(start)` gives the function that yields `value[i]` for `i = start, start +
@@ -188,7 +143,7 @@ impl<R: Record> Blocks<R> {
         layout: Layout,
         chunk_counts: &[Vec<u32>],
         values: F,
-    ) -> Blocks<R>
+    ) -> Blocks
     where
         F: Fn(usize) -> V + Sync,
         V: FnMut(usize) -> i64,
@@ -215,7 +170,7 @@ impl<R: Record> Blocks<R> {
             .collect();
         // Allocated here, not in the workers: glibc serves a large block on a worker
         // thread by a fresh mmap, and faulting 160 MB in costs more than the pass itself.
-        let mut records: Vec<R> = Vec::with_capacity(n);
+        let mut records: Vec<Record> = Vec::with_capacity(n);
         split_by_parts(&mut records.spare_capacity_mut()[..n], &parts)
             .into_par_iter()
             .zip(parts.par_iter())
@@ -226,7 +181,7 @@ impl<R: Record> Blocks<R> {
                 for i in part.range.clone() {
                     let c = work_creator[i] as usize;
                     let next = &mut cursor[c >> shift];
-                    slots[*next].write(R::pack(
+                    slots[*next].write(Record::pack(
                         demand[i],
                         is_new[i],
                         (c & mask) as u16,
@@ -254,7 +209,7 @@ impl<R: Record> Blocks<R> {
 
     /// Block b's records as one piece per part (together in work order). Callers loop
     /// over the pieces, then over each: a flattened iterator costs a check per record.
-    pub fn block(&self, b: usize) -> impl Iterator<Item = &[R]> + '_ {
+    pub fn block(&self, b: usize) -> impl Iterator<Item = &[Record]> + '_ {
         self.parts
             .iter()
             .map(move |p| &self.records[p.starts[b]..p.starts[b + 1]])
@@ -264,10 +219,10 @@ impl<R: Record> Blocks<R> {
     /// piece per part (in work order); `f` may rewrite the values.
     pub fn for_each_block_mut<F>(&mut self, f: F)
     where
-        F: Fn(usize, Vec<&mut [R]>) + Sync,
+        F: Fn(usize, Vec<&mut [Record]>) + Sync,
     {
-        let mut by_block: Vec<Vec<&mut [R]>> = (0..self.n_blocks).map(|_| Vec::new()).collect();
-        let mut rest: &mut [R] = &mut self.records;
+        let mut by_block: Vec<Vec<&mut [Record]>> = (0..self.n_blocks).map(|_| Vec::new()).collect();
+        let mut rest: &mut [Record] = &mut self.records;
         for part in &self.parts {
             for (b, block) in by_block.iter_mut().enumerate() {
                 let (head, tail) = rest.split_at_mut(part.starts[b + 1] - part.starts[b]);
@@ -351,10 +306,10 @@ mod tests {
     }
 
     #[test]
-    fn layouts_decode_what_they_pack() {
+    fn records_decode_what_they_pack() {
         let cases = [
             (0, false, 0, 0),
-            ((1 << 47) - 1, true, u16::MAX, -5),
+            (DEMAND_LIMIT - 1, true, u16::MAX, -5),
             (12345, true, 4095, i64::MAX),
         ];
         for (demand, is_new, local, value) in cases {
@@ -363,31 +318,28 @@ mod tests {
                 is_new,
                 local: local as usize,
             };
-            let narrow = Narrow::pack(demand, is_new, local, value);
-            assert_eq!((narrow.work(), narrow.value()), (want, value));
-            let wide = Wide::pack(demand, is_new, local, value);
-            assert_eq!((wide.work(), wide.value()), (want, value));
+            let record = Record::pack(demand, is_new, local, value);
+            assert_eq!((record.work(), record.value()), (want, value));
         }
-        let huge = Wide::pack(i64::MAX, true, 7, 1);
-        assert_eq!(
-            huge.work(),
-            Work {
-                demand: i64::MAX,
-                is_new: true,
-                local: 7
-            }
-        );
-        assert!(Narrow::holds((1 << 47) - 1) && !Narrow::holds(1 << 47) && Wide::holds(i64::MAX));
+    }
+
+    #[test]
+    fn one_block_up_to_2_16_creators() {
+        assert_eq!(Layout::new(0).n_blocks, 1);
+        assert_eq!(Layout::new(1 << 16).n_blocks, 1);
+        let wide = Layout::new((1 << 16) + 1);
+        assert_eq!((wide.shift, wide.n_blocks), (BLOCK_BITS, 17));
+        assert_eq!(Layout::new(10_000_000).n_blocks, 611);
     }
 
     #[test]
     fn blocks_keep_work_order_and_round_trip() {
-        round_trip::<Narrow>();
-        round_trip::<Wide>();
+        for n_creators in [10_000, 100_000] {
+            round_trip(n_creators);
+        }
     }
 
-    fn round_trip<R: Record>() {
-        let n_creators = 10_000;
+    fn round_trip(n_creators: i64) {
         let n = 3 * CHUNK + 5;
         let work_creator: Vec<i64> = (0..n as i64).map(|i| i * 7919 % n_creators).collect();
         let demand: Vec<i64> = (0..n as i64).collect();
@@ -403,9 +355,8 @@ mod tests {
         };
         let layout = Layout::new(n_creators as usize);
         let counts = count_by_chunk(layout, &work_creator);
-        let mut blocks: Blocks<R> =
-            Blocks::new((&work_creator, &demand, &is_new), layout, &counts, values);
-        assert_eq!(blocks.n_blocks, 3);
+        let mut blocks = Blocks::new((&work_creator, &demand, &is_new), layout, &counts, values);
+        assert_eq!(blocks.n_blocks, layout.n_blocks);
         for b in 0..blocks.n_blocks {
             let works: Vec<(Work, i64)> = blocks
                 .block(b)

@@ -7,12 +7,11 @@
 
 use rayon::prelude::*;
 
+use crate::chunks::{self, CHUNK};
 use crate::sort::radix_sort_by_key_below;
 
 /// Values above this maximum are sorted instead of counted.
 const HISTOGRAM_MAX: u64 = 1 << 22;
-/// Fixed chunk for parallel work: results do not depend on the thread count.
-pub const CHUNK: usize = 1 << 16;
 
 /// Gini from the exact integer sums: `weighted` = sum_i i * x_(i) (1-based), `total` = S.
 pub fn gini_from_sums(n: u64, weighted: u128, total: u128) -> f64 {
@@ -43,9 +42,8 @@ pub fn gini_u64(values: &[u64]) -> f64 {
 }
 
 fn max_u64(values: &[u64]) -> u64 {
-    values
-        .par_chunks(CHUNK)
-        .map(|c| c.iter().copied().max().unwrap_or(0))
+    chunks::map_chunks(values, |_, c| c.iter().copied().max().unwrap_or(0))
+        .into_iter()
         .max()
         .unwrap_or(0)
 }
@@ -62,7 +60,7 @@ fn gini_u64_below(values: &[u64], max: u64) -> f64 {
         gini_by_histogram(values, max as usize)
     } else if max <= u32::MAX as u64 {
         // Half the bytes to move, and the radix sort skips the empty high digits.
-        let mut sorted: Vec<u32> = values.par_iter().map(|&v| v as u32).collect();
+        let mut sorted: Vec<u32> = chunks::map(n, |i| values[i] as u32);
         radix_sort_by_key_below(&mut sorted, |&v| v as u64, max);
         gini_sorted(&sorted)
     } else {
@@ -75,10 +73,7 @@ fn gini_u64_below(values: &[u64], max: u64) -> f64 {
 /// Exact Gini of integers already sorted ascending. Integer sums over fixed chunks, in
 /// parallel: exact, so the same for any number of threads.
 pub fn gini_sorted<T: Copy + Into<u64> + Sync>(sorted: &[T]) -> f64 {
-    let (weighted, total) = sorted
-        .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(c, chunk)| {
+    let (weighted, total) = chunks::map_chunks(sorted, |c, chunk| {
             let mut weighted: u128 = 0;
             let mut total: u128 = 0;
             for (i, &v) in chunk.iter().enumerate() {
@@ -86,17 +81,22 @@ pub fn gini_sorted<T: Copy + Into<u64> + Sync>(sorted: &[T]) -> f64 {
                 weighted += (i as u128 + 1) * v as u128;
                 total += v as u128;
             }
-            // Ranks in this chunk start after c * CHUNK entries.
-            (weighted + (c * CHUNK) as u128 * total, total)
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        // Ranks in this chunk start after c * CHUNK entries.
+        (weighted + (c * CHUNK) as u128 * total, total)
+    })
+    .into_iter()
+    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     gini_from_sums(sorted.len() as u64, weighted, total)
 }
 
 fn gini_by_histogram(values: &[u64], max: usize) -> f64 {
     // One histogram per thread-sized part: integer counts do not depend on the split.
     // 32-bit counts when a part cannot overflow them: half the memory to clear and touch.
-    let parts = rayon::current_num_threads().clamp(1, 8);
+    let parts = if chunks::is_parallel(values.len()) {
+        rayon::current_num_threads().clamp(1, 8)
+    } else {
+        1
+    };
     let step = values.len().div_ceil(parts).max(1);
     if step <= u32::MAX as usize {
         histogram_sums::<u32>(values, max, step)
@@ -140,22 +140,6 @@ where
     gini_from_sums(values.len() as u64, weighted, total)
 }
 
-/// Sum of `f(i)` over `0..n` in fixed chunks combined in order: the same bits for any
-/// number of threads.
-pub fn chunked_sum<F: Fn(usize) -> f64 + Sync>(n: usize, f: F) -> f64 {
-    let partial: Vec<f64> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut s = 0.0;
-            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                s += f(i);
-            }
-            s
-        })
-        .collect();
-    partial.iter().sum()
-}
-
 /// Gini of non-negative finite floats.
 pub fn gini_f64(values: &[f64]) -> f64 {
     let n = values.len();
@@ -163,18 +147,22 @@ pub fn gini_f64(values: &[f64]) -> f64 {
         return 0.0;
     }
     let mut sorted = values.to_vec();
-    sorted.par_sort_unstable_by(|a, b| a.total_cmp(b));
+    if chunks::is_parallel(n) {
+        sorted.par_sort_unstable_by(|a, b| a.total_cmp(b));
+    } else {
+        sorted.sort_unstable_by(|a, b| a.total_cmp(b));
+    }
     gini_sorted_f64(&sorted)
 }
 
 /// Gini of non-negative floats already sorted ascending.
 pub fn gini_sorted_f64(sorted: &[f64]) -> f64 {
     let n = sorted.len();
-    let total = chunked_sum(n, |i| sorted[i]);
+    let total = chunks::sum_f64(n, |i| sorted[i]);
     if n == 0 || total <= 0.0 {
         return 0.0;
     }
-    let centred = chunked_sum(n, |i| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * sorted[i]);
+    let centred = chunks::sum_f64(n, |i| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * sorted[i]);
     (centred / (n as f64 * total)).max(0.0)
 }
 

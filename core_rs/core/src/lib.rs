@@ -6,6 +6,7 @@
 
 pub mod allocate;
 pub mod blocks;
+pub mod chunks;
 pub mod gini;
 pub mod market;
 pub mod profile;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::gini::CHUNK;
+use crate::chunks::CHUNK;
 use crate::rng::Stream;
 
 /// Stream ids: one per purpose, so draws for different purposes never coincide.

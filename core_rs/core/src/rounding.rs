@@ -2,22 +2,7 @@
 //! index order so the parts sum exactly to the amount and each part is within one unit of
 //! its exact quota. Prefix sums make it parallel without changing a single result.
 
-use rayon::prelude::*;
-
-use crate::gini::CHUNK;
-
-/// floor(A * S / W) exactly, for non-negative A, S and W > 0 whose product fits 128 bits:
-/// a 64-bit division when the product fits 64 bits (the common case), 128-bit otherwise.
-#[inline]
-pub fn cumulative_floor(amount: i128, prefix: i128, total: i128) -> i128 {
-    const MAX: i128 = u64::MAX as i128;
-    if amount <= MAX && prefix <= MAX && total <= MAX {
-        if let Some(product) = (amount as u64).checked_mul(prefix as u64) {
-            return (product / total as u64) as i128;
-        }
-    }
-    amount * prefix / total
-}
+use crate::chunks::{self, CHUNK};
 
 /// The ratio amount / total as a 64.64 fixed-point number rounded down, for taking
 /// floor(amount * x / total) at many x in 0..=total with one 64 x 64 -> 128-bit multiply
@@ -69,68 +54,33 @@ impl FixedRatio {
     }
 }
 
-/// [`cumulative_floor`] for a fixed amount and total, evaluated at many prefixes.
-#[derive(Clone, Copy, Debug)]
-pub struct FloorByTotal {
-    amount: i128,
-    total: i128,
-    /// When amount and total fit 64 bits.
-    fixed: Option<FixedRatio>,
-}
-
-impl FloorByTotal {
-    /// `amount` must be non-negative and `total` positive.
-    pub fn new(amount: i128, total: i128) -> Self {
-        let fits = |v: i128| (0..=u64::MAX as i128).contains(&v);
-        Self {
-            amount,
-            total,
-            fixed: (fits(amount) && fits(total))
-                .then(|| FixedRatio::new(amount as u64, total as u64)),
-        }
-    }
-
-    /// floor(amount * prefix / total), exactly, for a non-negative prefix.
-    #[inline]
-    pub fn at(&self, prefix: i128) -> i128 {
-        let fast = match self.fixed {
-            Some(ratio) if prefix <= self.total => ratio.floor_times(prefix as u64),
-            _ => None,
-        };
-        match fast {
-            Some(q) => q as i128,
-            None => cumulative_floor(self.amount, prefix, self.total),
-        }
-    }
-}
-
 /// Cumulative rounding of `amount` over weights with the given `total`, as a stream: the
 /// part of each successive weight, starting from the weight `before` seen earlier (so a
 /// range of entries can be rounded on its own, in parallel, with the same result).
 #[derive(Clone, Copy, Debug)]
 pub struct Rounding {
-    floor: Option<FloorByTotal>,
-    before: i128,
-    handed: i128,
+    ratio: Option<FixedRatio>,
+    before: u64,
+    handed: u64,
 }
 
 impl Rounding {
-    /// Zero parts when `amount` or `total` is not positive.
-    pub fn new(amount: i128, total: i128, before: i128) -> Self {
-        let floor = (amount > 0 && total > 0).then(|| FloorByTotal::new(amount, total));
+    /// Zero parts when `amount` or `total` is zero. Weights must not sum past `total`.
+    pub fn new(amount: u64, total: u64, before: u64) -> Self {
+        let ratio = (amount > 0 && total > 0).then(|| FixedRatio::new(amount, total));
         Self {
-            floor,
+            ratio,
             before,
-            handed: floor.map_or(0, |f| f.at(before)),
+            handed: ratio.map_or(0, |r| r.floor_at(before)),
         }
     }
 
     /// The part of the next entry, of weight `weight`.
     #[inline]
-    pub fn part(&mut self, weight: i64) -> i64 {
-        let Some(floor) = self.floor else { return 0 };
-        self.before += weight as i128;
-        let handed = floor.at(self.before);
+    pub fn part(&mut self, weight: u64) -> i64 {
+        let Some(ratio) = self.ratio else { return 0 };
+        self.before += weight;
+        let handed = ratio.floor_at(self.before);
         let part = (handed - self.handed) as i64;
         self.handed = handed;
         part
@@ -138,9 +88,9 @@ impl Rounding {
 }
 
 /// Offsets of fixed chunks (the running sum before each) and the grand total.
-pub fn chunk_offsets(chunk_totals: &[i128]) -> (Vec<i128>, i128) {
+pub fn chunk_offsets(chunk_totals: &[u64]) -> (Vec<u64>, u64) {
     let mut offsets = Vec::with_capacity(chunk_totals.len());
-    let mut running = 0i128;
+    let mut running = 0u64;
     for t in chunk_totals {
         offsets.push(running);
         running += t;
@@ -200,7 +150,8 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
                 let g = group[k] as usize;
                 let t = if equal[g] {
                     seen[g] += 1;
-                    cumulative_floor(amounts[g] as i128, seen[g] as i128, count[g] as i128) as i64
+                    let share = FixedRatio::new(amounts[g] as u64, count[g] as u64);
+                    share.floor_at(seen[g] as u64) as i64
                 } else {
                     target(k)
                 };
@@ -211,10 +162,7 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
             .collect();
     }
     let mut parts = vec![0i64; n];
-    parts
-        .par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(c, out)| {
+    chunks::for_each_chunk_mut(&mut parts, |c, out| {
             let start = c * CHUNK;
             // Each group's target just before this chunk (0 before its first entry).
             let mut before = [0i64; 2];
@@ -236,7 +184,7 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
                 *p = t - before[g];
                 before[g] = t;
             }
-        });
+    });
     parts
 }
 
@@ -246,9 +194,9 @@ mod tests {
 
     #[test]
     fn integer_parts_sum_exactly_and_stay_near_quota() {
-        let w: Vec<i64> = (0..200_000).map(|i| (i % 17) as i64).collect();
-        let total: i64 = (0..w.len()).filter(|i| i % 3 != 0).map(|i| w[i]).sum();
-        let mut rounding = Rounding::new(1_234_567, total as i128, 0);
+        let w: Vec<u64> = (0..200_000).map(|i| (i % 17) as u64).collect();
+        let total: u64 = (0..w.len()).filter(|i| i % 3 != 0).map(|i| w[i]).sum();
+        let mut rounding = Rounding::new(1_234_567, total, 0);
         let parts: Vec<i64> = (0..w.len())
             .map(|i| if i % 3 != 0 { rounding.part(w[i]) } else { 0 })
             .collect();
@@ -264,25 +212,24 @@ mod tests {
     }
 
     #[test]
-    fn fast_floor_is_exact() {
-        let cases: [(i128, i128, i128); 6] = [
-            (7, 10, 3),
+    fn fixed_ratio_floors_are_exact() {
+        let max = i64::MAX as u64;
+        let cases: [(u64, u64, u64); 6] = [
+            (7, 3, 3),
             (0, 5, 7),
-            (i64::MAX as i128, i64::MAX as i128, 3),
-            (1 << 62, (1 << 62) + 12345, (1 << 61) + 7),
+            (max, 3, 3),
+            (1 << 62, (1 << 61) + 7, (1 << 61) + 7),
             (999_999_999_999, 123_456_789_012, 1_000_000_000_039),
             (5, 5, 25),
         ];
         for (a, s, w) in cases {
-            assert_eq!(cumulative_floor(a, s, w), a * s / w, "{a} {s} {w}");
+            let want = (a as u128 * s as u128 / w as u128) as u64;
+            assert_eq!(FixedRatio::new(a, w).floor_at(s), want, "{a} {s} {w}");
         }
-        for i in 1..20_000i128 {
-            let (a, s, w) = (i * 7919 % 100_003, i * 104_729 % 1_000_003, i % 997 + 1);
-            assert_eq!(cumulative_floor(a, s, w), a * s / w);
-            assert_eq!(FloorByTotal::new(a, w).at(s), a * s / w);
-        }
-        for (a, s, w) in cases {
-            assert_eq!(FloorByTotal::new(a, w).at(s), a * s / w, "{a} {s} {w}");
+        for i in 1..20_000u64 {
+            let (a, w) = (i * 7919 % 100_003, i * 104_729 % 1_000_003 + 1);
+            let s = i * 31 % (w + 1);
+            assert_eq!(FixedRatio::new(a, w).floor_at(s), a * s / w);
         }
     }
 
@@ -304,7 +251,7 @@ mod tests {
                 Some(q) => assert_eq!(q as i128, want, "{a} * {s} / {w}"),
                 None => declined += 1,
             }
-            assert_eq!(FloorByTotal::new(a as i128, w as i128).at(s as i128), want);
+            assert_eq!(FixedRatio::new(a, w).floor_at(s) as i128, want);
         }
         assert!(
             declined < 3_000,
@@ -312,8 +259,8 @@ mod tests {
         );
         // Products that land exactly on an integer, from below in fixed point.
         assert_eq!(FixedRatio::new(1, 3).floor_times(3), None);
-        assert_eq!(FloorByTotal::new(1, 3).at(3), 1);
-        assert_eq!(FloorByTotal::new(2, 6).at(6), 2);
+        assert_eq!(FixedRatio::new(1, 3).floor_at(3), 1);
+        assert_eq!(FixedRatio::new(2, 6).floor_at(6), 2);
         let max = i64::MAX as u64;
         for (a, s, w) in [
             (max, max, max),
@@ -326,27 +273,23 @@ mod tests {
             (5, 0, 3),
         ] {
             let want = (a as u128 * s as u128 / w as u128) as i128;
-            assert_eq!(FloorByTotal::new(a as i128, w as i128).at(s as i128), want);
+            assert_eq!(FixedRatio::new(a, w).floor_at(s) as i128, want);
             if let Some(q) = FixedRatio::new(a, w).floor_times(s) {
                 assert_eq!(q as i128, want, "{a} * {s} / {w}");
             }
         }
-        // Beyond the total, or beyond 64 bits, the exact division answers.
+        // Beyond the total the fixed-point product declines.
         assert_eq!(FixedRatio::new(3, 7).floor_times(8), None);
-        assert_eq!(FloorByTotal::new(3, 7).at(8), 3);
-        let big = 1i128 << 64;
-        assert_eq!(FloorByTotal::new(big, 3).at(2), 2 * big / 3);
-        assert_eq!(FloorByTotal::new(5, big + 1).at(big), 5 * big / (big + 1));
     }
 
     #[test]
     fn rounding_a_range_on_its_own_gives_the_same_parts() {
-        let w: Vec<i64> = (0..10_000).map(|i| (i % 23) * 1_000_003).collect();
-        let total: i128 = w.iter().map(|&x| x as i128).sum();
+        let w: Vec<u64> = (0..10_000).map(|i| (i % 23) * 1_000_003).collect();
+        let total: u64 = w.iter().sum();
         let mut whole = Rounding::new(987_654_321, total, 0);
         let parts: Vec<i64> = w.iter().map(|&x| whole.part(x)).collect();
         assert_eq!(parts.iter().sum::<i64>(), 987_654_321);
-        let before: i128 = w[..6000].iter().map(|&x| x as i128).sum();
+        let before: u64 = w[..6000].iter().sum();
         let mut tail = Rounding::new(987_654_321, total, before);
         for (i, &x) in w.iter().enumerate().skip(6000) {
             assert_eq!(tail.part(x), parts[i]);
@@ -375,8 +318,8 @@ mod tests {
         let total: f64 = weights.iter().fold(0.0, |a, &w| a + w);
         if total <= 0.0 {
             for (before, p) in parts.iter_mut().enumerate() {
-                let floor = |s: usize| cumulative_floor(amount as i128, s as i128, n as i128);
-                *p = (floor(before + 1) - floor(before)) as i64;
+                let floor = |s: usize| (amount as u128 * s as u128 / n as u128) as i64;
+                *p = floor(before + 1) - floor(before);
             }
             return parts;
         }

@@ -1,5 +1,8 @@
-//! The thin PyO3 layer: convert NumPy arrays, validate them with messages that name the
-//! argument, release the GIL for the heavy work. No algorithm lives here.
+//! The thin PyO3 layer `sim._core`: turn NumPy arrays into slices, check them with
+//! messages that name the argument, release the GIL for the work, and turn the results
+//! back into arrays. No algorithm lives here (see the `ecosim-core` crate); no panic
+//! reaches Python (every input a kernel could refuse is checked first, and the allocation
+//! reports its own refusals as errors).
 
 use std::borrow::Cow;
 
@@ -19,6 +22,68 @@ fn contiguous<'a, T: numpy::Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) 
     }
 }
 
+/// What a float argument may hold.
+#[derive(Clone, Copy)]
+enum Values {
+    /// Finite and in [0, 1].
+    Probability,
+    /// Finite and >= 0.
+    NonNegative,
+}
+
+/// Every argument as long as the first; the error names the first that is not.
+fn same_lengths(lengths: &[(&str, usize)]) -> PyResult<()> {
+    let Some(&(first, n)) = lengths.first() else {
+        return Ok(());
+    };
+    match lengths.iter().find(|&&(_, len)| len != n) {
+        Some(&(name, len)) => Err(PyValueError::new_err(format!(
+            "{name}: length {len} does not match {first} length {n}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Every float argument within its [`Values`]; the error names the argument and the first
+/// bad index.
+fn within(floats: &[(&str, &[f64], Values)]) -> PyResult<()> {
+    for &(name, values, allowed) in floats {
+        let upper = match allowed {
+            Values::Probability => 1.0,
+            Values::NonNegative => f64::INFINITY,
+        };
+        each(
+            name,
+            values,
+            |v| !v.is_finite() || v < 0.0 || v > upper,
+            |v, i| format!("invalid value {v} at index {i}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// No value for which `bad` holds; else the error "`name`: `message(value, index)`" for
+/// the first one.
+fn each<T: Copy>(
+    name: &str,
+    values: &[T],
+    bad: impl Fn(T) -> bool,
+    message: impl Fn(T, usize) -> String,
+) -> PyResult<()> {
+    match values.iter().position(|&v| bad(v)) {
+        Some(i) => Err(PyValueError::new_err(format!(
+            "{name}: {}",
+            message(values[i], i)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Whether an index is outside `0..n`.
+fn outside(n: usize) -> impl Fn(i64) -> bool {
+    move |k| k < 0 || k as u64 >= n as u64
+}
+
 /// Gini coefficient of non-negative 64-bit integers (exact).
 #[pyfunction]
 fn gini_int(py: Python<'_>, values: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
@@ -33,17 +98,19 @@ fn gini_int(py: Python<'_>, values: PyReadonlyArray1<'_, i64>) -> PyResult<f64> 
 #[pyfunction]
 fn gini_float(py: Python<'_>, values: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
     let values = contiguous(&values);
-    if let Some(i) = values.iter().position(|v| !v.is_finite() || *v < 0.0) {
-        let reason = if values[i].is_finite() {
-            "negative value"
-        } else {
-            "non-finite value"
-        };
-        return Err(PyValueError::new_err(format!(
-            "values: {reason} {} at index {i}",
-            values[i]
-        )));
-    }
+    each(
+        "values",
+        &values,
+        |v| !v.is_finite() || v < 0.0,
+        |v, i| {
+            let reason = if v.is_finite() {
+                "negative value"
+            } else {
+                "non-finite value"
+            };
+            format!("{reason} {v} at index {i}")
+        },
+    )?;
     let values: &[f64] = &values;
     Ok(py.detach(|| gini::gini_f64(values)))
 }
@@ -85,6 +152,8 @@ fn allocate_exposure<'py>(
     let creator_ordinary = contiguous(&creator_ordinary);
     let (wc, dm, nw, co): (&[i64], &[i64], &[bool], &[bool]) =
         (&work_creator, &demand, &is_new, &creator_ordinary);
+    // The checked entry point refuses bad values (lengths, ranges, demands of 2**47 or
+    // more, totals past 2**63 - 1) with a message naming the argument.
     let result = py.detach(|| allocate::allocate_checked(wc, dm, nw, co, budget, &policy));
     let a = result.map_err(PyValueError::new_err)?;
     Ok((
@@ -97,33 +166,6 @@ fn allocate_exposure<'py>(
     ))
 }
 
-/// Check that every array has the length of the first; the message names the offender.
-fn same_length(arrays: &[(&str, usize)]) -> PyResult<()> {
-    let (first, n) = arrays[0];
-    for &(name, len) in &arrays[1..] {
-        if len != n {
-            return Err(PyValueError::new_err(format!(
-                "{name}: length {len} does not match {first} length {n}"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Check that probabilities lie in [0, 1] and rates are finite and non-negative.
-fn finite_non_negative(name: &str, values: &[f64], upper: Option<f64>) -> PyResult<()> {
-    if let Some(i) = values
-        .iter()
-        .position(|v| !v.is_finite() || *v < 0.0 || upper.is_some_and(|u| *v > u))
-    {
-        return Err(PyValueError::new_err(format!(
-            "{name}: invalid value {} at index {i}",
-            values[i]
-        )));
-    }
-    Ok(())
-}
-
 /// Today's views per fan and commerce reach: (views, reached, active, median, mean).
 #[pyfunction]
 fn fan_day(
@@ -134,12 +176,12 @@ fn fan_day(
     commerce_share: f64,
 ) -> PyResult<(u64, u64, u64, f64, f64)> {
     let activity = contiguous(&activity);
-    if let Some(i) = activity.iter().position(|v| !v.is_finite() || *v < 0.0) {
-        return Err(PyValueError::new_err(format!(
-            "activity: invalid value {} at index {i}",
-            activity[i]
-        )));
-    }
+    each(
+        "activity",
+        &activity,
+        |v| !v.is_finite() || v < 0.0,
+        |v, i| format!("invalid value {v} at index {i}"),
+    )?;
     if !(0.0..=1.0).contains(&commerce_share) {
         return Err(PyValueError::new_err(format!(
             "commerce_share: must be between 0 and 1, got {commerce_share}"
@@ -179,7 +221,8 @@ fn view_works<'py>(
         contiguous(&engage_rate),
         contiguous(&follow_rate),
     );
-    same_length(&[
+    use Values::{NonNegative, Probability};
+    same_lengths(&[
         ("work_uid", uid.len()),
         ("impressions", imp.len()),
         ("p_view", pv.len()),
@@ -187,16 +230,18 @@ fn view_works<'py>(
         ("engage_rate", er.len()),
         ("follow_rate", fr.len()),
     ])?;
-    if let Some(i) = imp.iter().position(|&v| v < 0) {
-        return Err(PyValueError::new_err(format!(
-            "impressions: negative value {} at index {i}",
-            imp[i]
-        )));
-    }
-    finite_non_negative("p_view", &pv, Some(1.0))?;
-    finite_non_negative("follow_views", &fv, None)?;
-    finite_non_negative("engage_rate", &er, Some(1.0))?;
-    finite_non_negative("follow_rate", &fr, Some(1.0))?;
+    each(
+        "impressions",
+        &imp,
+        |v| v < 0,
+        |v, i| format!("negative value {v} at index {i}"),
+    )?;
+    within(&[
+        ("p_view", &pv, Probability),
+        ("follow_views", &fv, NonNegative),
+        ("engage_rate", &er, Probability),
+        ("follow_rate", &fr, Probability),
+    ])?;
     let input = market::ViewInputs {
         work_uid: &uid,
         impressions: &imp,
@@ -290,7 +335,8 @@ impl Market {
             contiguous(&fan_pool),
             contiguous(&fan_sensitivity),
         );
-        same_length(&[
+        use Values::{NonNegative, Probability};
+        same_lengths(&[
             ("work_uid", uid.len()),
             ("work_creator", wc.len()),
             ("work_category", wk.len()),
@@ -301,11 +347,13 @@ impl Market {
             ("price", pr.len()),
             ("reference_price", rp.len()),
         ])?;
-        finite_non_negative("p_discovery", &pd, Some(1.0))?;
-        finite_non_negative("p_follow", &pf, Some(1.0))?;
-        finite_non_negative("price", &pr, None)?;
-        finite_non_negative("reference_price", &rp, None)?;
-        finite_non_negative("repeat_share", &rs, Some(1.0))?;
+        within(&[
+            ("p_discovery", &pd, Probability),
+            ("p_follow", &pf, Probability),
+            ("price", &pr, NonNegative),
+            ("reference_price", &rp, NonNegative),
+            ("repeat_share", &rs, Probability),
+        ])?;
         let capacity = capacity_left.as_slice_mut().map_err(|_| {
             PyValueError::new_err("capacity_left: must be a contiguous, writeable int64 array")
         })?;
@@ -313,19 +361,13 @@ impl Market {
             PyValueError::new_err("fan_budget: must be a contiguous, writeable float64 array")
         })?;
         let n_creators = capacity.len().min(rs.len());
-        if let Some(i) = wc.iter().position(|&c| c < 0 || c as usize >= n_creators) {
-            return Err(PyValueError::new_err(format!(
-                "work_creator: value {} at index {i} is outside [0, {n_creators})",
-                wc[i]
-            )));
-        }
+        each("work_creator", &wc, outside(n_creators), |c, i| {
+            format!("value {c} at index {i} is outside [0, {n_creators})")
+        })?;
         let n_categories = po.len().saturating_sub(1);
-        if let Some(i) = wk.iter().position(|&k| k < 0 || k as usize >= n_categories) {
-            return Err(PyValueError::new_err(format!(
-                "work_category: value {} at index {i} is outside [0, {n_categories})",
-                wk[i]
-            )));
-        }
+        each("work_category", &wk, outside(n_categories), |k, i| {
+            format!("value {k} at index {i} is outside [0, {n_categories})")
+        })?;
         if po.windows(2).any(|w| w[0] > w[1])
             || po.first().is_some_and(|&x| x != 0)
             || po.last().is_some_and(|&x| x as usize != pool.len())
@@ -334,22 +376,10 @@ impl Market {
                 "pool_offsets: must rise from 0 to len(fan_pool)",
             ));
         }
-        if sens.len() != budget.len() {
-            return Err(PyValueError::new_err(format!(
-                "fan_sensitivity: length {} does not match fan_budget length {}",
-                sens.len(),
-                budget.len()
-            )));
-        }
-        if let Some(i) = pool
-            .iter()
-            .position(|&f| f < 0 || f as usize >= budget.len())
-        {
-            return Err(PyValueError::new_err(format!(
-                "fan_pool: value {} at index {i} is not a fan",
-                pool[i]
-            )));
-        }
+        same_lengths(&[("fan_budget", budget.len()), ("fan_sensitivity", sens.len())])?;
+        each("fan_pool", &pool, outside(budget.len()), |f, i| {
+            format!("value {f} at index {i} is not a fan")
+        })?;
         let input = market::BuyInputs {
             work_uid: &uid,
             work_creator: &wc,
@@ -398,17 +428,22 @@ fn keep_freed_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_freed_memory() {}
 
+/// The Rust kernels of ecosim (traffic allocation, Gini, viewing and buying), wrapped by
+/// `sim.allocation`, `sim.fairness` and the model's steps.
 #[pymodule]
-fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    if std::env::var_os("ECOSIM_NO_MALLOPT").is_none() {
-        keep_freed_memory();
+mod _core {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use super::{
+        allocate_exposure, fan_day, gini_float, gini_int, thread_count, view_works, Market,
+    };
+
+    #[pymodule_init]
+    fn init(_module: &Bound<'_, PyModule>) -> PyResult<()> {
+        if std::env::var_os("ECOSIM_NO_MALLOPT").is_none() {
+            super::keep_freed_memory();
+        }
+        Ok(())
     }
-    m.add_function(wrap_pyfunction!(gini_int, m)?)?;
-    m.add_function(wrap_pyfunction!(gini_float, m)?)?;
-    m.add_function(wrap_pyfunction!(allocate_exposure, m)?)?;
-    m.add_function(wrap_pyfunction!(thread_count, m)?)?;
-    m.add_function(wrap_pyfunction!(fan_day, m)?)?;
-    m.add_function(wrap_pyfunction!(view_works, m)?)?;
-    m.add_class::<Market>()?;
-    Ok(())
 }
