@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from sim.commands import Command, add_scenario_arguments
-from sim.commands.tables import format_number, format_table, format_value
+from sim.commands.terminal import format_number, format_table, format_value
 from sim.runs.directory import run_name
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import (

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.commands import Command, add_scenario_arguments
-from sim.commands.tables import format_kpis
+from sim.commands.terminal import format_kpis
 from sim.runs.run import save_run, simulate
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from sim.commands.tables import format_value
+from sim.commands.terminal import format_value
 
 __all__ = ["plot_kpi"]
 

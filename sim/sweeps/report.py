@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.analysis.stats import mean_ci
-from sim.commands.tables import format_number, format_value
+from sim.commands.terminal import format_number, format_value
 from sim.runs.directory import SUMMARY_FILE, is_complete, parquet_bytes, write_atomic
 from sim.scenario import safe_yaml
 from sim.scenario.errors import ScenarioError

@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.commands.tables import format_value
+from sim.commands.terminal import format_value
 from sim.runs.directory import HASH_CHARS
 from sim.runs.seeds import spawn_seeds
 from sim.scenario import safe_yaml
@@ -41,7 +41,7 @@ from sim.scenario.files import (
 )
 from sim.scenario.schema import SLUG_PATTERN, Scenario
 
-__all__ = ["MAX_RUNS", "MAX_SEEDS", "Lever", "Point", "Run", "Sweep", "load_sweep"]
+__all__ = ["MAX_RUNS", "MAX_SEEDS", "Point", "Run", "Sweep", "SweptLever", "load_sweep"]
 
 SWEEP_KEYS = ("name", "description", "scenario", "set", "sweep", "seeds")
 MAX_SEEDS = 10_000
@@ -51,7 +51,7 @@ MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
-class Lever:
+class SweptLever:
     """One swept setting: its dotted path and the values it takes, in file order."""
 
     path: str
@@ -93,7 +93,7 @@ class Sweep:
     name: str
     description: str
     scenario: Scenario
-    levers: tuple[Lever, ...]
+    levers: tuple[SweptLever, ...]
     seeds: tuple[int, ...]
     points: tuple[Point, ...]
 
@@ -258,7 +258,7 @@ def _with_settings(base: dict[str, Any], settings: Mapping[str, Any]) -> dict[st
     return data
 
 
-def _levers(grid: Mapping[str, Any]) -> tuple[Lever, ...]:
+def _levers(grid: Mapping[str, Any]) -> tuple[SweptLever, ...]:
     levers = []
     for path, values in grid.items():
         where = f"sweep.{path}"
@@ -274,7 +274,7 @@ def _levers(grid: Mapping[str, Any]) -> tuple[Lever, ...]:
         for other in grid:
             if other != path and other.startswith(path + "."):
                 raise ScenarioError(where, f"contains sweep.{other}; sweep each setting once")
-        levers.append(Lever(path, tuple(values)))
+        levers.append(SweptLever(path, tuple(values)))
     return tuple(levers)
 
 
@@ -304,7 +304,7 @@ def _seeds(value: object, base_seed: int) -> tuple[int, ...]:
     return seeds
 
 
-def _points(base: dict[str, Any], levers: Sequence[Lever]) -> tuple[Point, ...]:
+def _points(base: dict[str, Any], levers: Sequence[SweptLever]) -> tuple[Point, ...]:
     """Every grid point as a validated scenario: each value alone first, so an error names
     the value; then each combination, so settings that clash are caught too."""
     for lever in levers:
