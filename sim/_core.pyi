@@ -1,6 +1,12 @@
-"""Typed stubs for the Rust extension `sim._core` (checked with mypy.stubtest)."""
+"""The Rust kernels of ecosim (traffic allocation, Gini, viewing and buying), wrapped by
+`sim.allocation`, `sim.fairness` and the model's steps.
 
-from typing import final
+Typed stubs for the extension `sim._core` (checked with ``mypy.stubtest``). Every function
+checks its arrays and raises ``ValueError`` naming the argument; read-only arrays are used
+in place, strided ones are copied.
+"""
+
+from typing import Literal, final
 
 import numpy as np
 import numpy.typing as npt
@@ -15,8 +21,13 @@ __all__ = [
     "view_works",
 ]
 
-def gini_int(values: npt.NDArray[np.int64]) -> float: ...
-def gini_float(values: npt.NDArray[np.float64]) -> float: ...
+def gini_int(values: npt.NDArray[np.int64]) -> float:
+    """Gini coefficient of non-negative 64-bit integers, from exact integer sums."""
+
+def gini_float(values: npt.NDArray[np.float64]) -> float:
+    """Gini coefficient of non-negative finite floats (the same bits for any thread
+    count)."""
+
 def allocate_exposure(
     work_creator: npt.NDArray[np.int64],
     demand: npt.NDArray[np.int64],
@@ -25,12 +36,25 @@ def allocate_exposure(
     budget: int,
     gini_cap: float | None = None,
     ordinary_floor: float | None = None,
-    method: str = "blend",
-) -> tuple[npt.NDArray[np.int64], float, float, float, float, bool]: ...
-def thread_count() -> int: ...
+    method: Literal["blend", "cap"] = "blend",
+) -> tuple[npt.NDArray[np.int64], float, float, float, float, bool]:
+    """One round of traffic allocation under a fairness policy (docs/allocation.md).
+
+    Returns ``(impressions, gini_before, gini_after, ordinary_share_before,
+    ordinary_share_after, feasible)``. Each demand must be below 2**47 and their total at
+    most 2**63 - 1; creator indices must lie in ``[0, len(creator_ordinary))``.
+    """
+
+def thread_count() -> int:
+    """Number of threads in the kernels' pool (``RAYON_NUM_THREADS`` or the core
+    count)."""
+
 def fan_day(
     seed: int, day: int, activity: npt.NDArray[np.float32], commerce_share: float
-) -> tuple[int, int, int, float, float]: ...
+) -> tuple[int, int, int, float, float]:
+    """Today's views per fan and commerce reach, keyed by (seed, day, fan):
+    ``(views, reached, active, median_views, mean_views)``."""
+
 def view_works(
     seed: int,
     day: int,
@@ -42,13 +66,23 @@ def view_works(
     follow_rate: npt.NDArray[np.float64],
 ) -> tuple[
     npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
-]: ...
+]:
+    """Views, engagement and follows per work, keyed by (seed, day, work_uid):
+    ``(views_discovery, views_follow, engaged, follows)``."""
 
 @final
 class Market:
-    def __init__(self) -> None: ...
-    def buyer_pairs(self) -> int: ...
-    def buyers_of(self, creator: int) -> int: ...
+    """The buying step with its memory of who bought from whom (repeat purchases)."""
+
+    def __init__(self) -> None:
+        """An empty memory of buyers."""
+
+    def buyer_pairs(self) -> int:
+        """Number of distinct (creator, fan) buyer pairs remembered."""
+
+    def buyers_of(self, creator: int) -> int:
+        """Number of distinct past buyers of one creator."""
+
     def buy(
         self,
         seed: int,
@@ -74,4 +108,6 @@ class Market:
         npt.NDArray[np.float64],
         npt.NDArray[np.bool_],
         npt.NDArray[np.bool_],
-    ]: ...
+    ]:
+        """Turn today's views into orders: ``(fan, work, price, repeat, from_follow)`` per
+        order. ``capacity_left`` and ``fan_budget`` are updated in place."""
