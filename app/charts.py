@@ -17,7 +17,7 @@ import pandas as pd
 
 import sim
 from app.kpis import display as kpi_display
-from sim.metrics.display import daily_display
+from sim.metrics.display import Display, daily_display
 
 type AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChart
 """What the chart functions return; ``st.altair_chart`` takes each."""
@@ -37,6 +37,20 @@ INCOME_TIERS = {
     "median_income_tier3": ">100k",
 }
 LEGEND = alt.Legend(orient="bottom", labelLimit=0, titleLimit=0, columns=2)
+
+
+def value_axis(shown: Display, title: str | None = None) -> alt.Axis:
+    """An axis for a metric: its title with unit and its number format; yuan and counts
+    read ``¥2B`` and ``30M`` (d3 writes billions as G)."""
+    expression = "replace(datum.label, 'G', 'B')"
+    if shown.unit == "yuan":
+        expression = f"'¥' + {expression}"
+    label = expression if shown.unit in ("yuan", "count") else "datum.label"
+    return alt.Axis(
+        format=shown.axis_format,
+        title=shown.label if title is None else title,
+        labelExpr=label,
+    )
 
 
 def colour_scale(names: Sequence[str]) -> alt.Scale:
@@ -126,7 +140,7 @@ def overlay_chart(
     shown = daily_display(metric)
     colour = alt.Color("policy:N", title="policy", scale=colour_scale(policies), legend=LEGEND)
     base = alt.Chart(band).encode(x=alt.X("day:Q", title="day"), color=colour)
-    axis = alt.Axis(format=shown.axis_format, title=shown.label)
+    axis = value_axis(shown)
     area = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q", axis=axis), y2=alt.Y2("high:Q"))
     line = base.mark_line(strokeWidth=2).encode(
         y=alt.Y("mean:Q", axis=axis),
@@ -275,7 +289,7 @@ def response_chart(points: pd.DataFrame, lever: str, kpi: str) -> AnyChart:
     frame = points[points["kpi"] == kpi]
     x = alt.X("position:Q", title=lever, axis=alt.Axis(values=list(frame["position"]),
               labelExpr=_label_expr(frame)))  # fmt: skip
-    axis = alt.Axis(format=shown.axis_format, title=shown.label)
+    axis = value_axis(shown)
     band = (
         alt.Chart(frame)
         .mark_area(opacity=0.2, color=PALETTE[0])
@@ -319,10 +333,8 @@ def tradeoff_chart(points: pd.DataFrame, x_kpi: str, y_kpi: str, lever: str) -> 
         }
     ).sort_values("position")
     xs, ys = kpi_display(x_kpi), kpi_display(y_kpi)
-    x = alt.X("x:Q", title=xs.label, axis=alt.Axis(format=xs.axis_format),
-              scale=alt.Scale(zero=False))  # fmt: skip
-    y = alt.Y("y:Q", title=ys.label, axis=alt.Axis(format=ys.axis_format),
-              scale=alt.Scale(zero=False))  # fmt: skip
+    x = alt.X("x:Q", axis=value_axis(xs), scale=alt.Scale(zero=False))
+    y = alt.Y("y:Q", axis=value_axis(ys), scale=alt.Scale(zero=False))
     base = alt.Chart(frame)
     path = base.mark_line(color="#999999").encode(x=x, y=y, order="position:Q")
     x_bars = base.mark_rule(color=PALETTE[0]).encode(x="x_low:Q", x2="x_high:Q", y=y)

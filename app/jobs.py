@@ -410,6 +410,17 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
     return job
 
 
+PREWARM_ENV = "ECOSIM_APP_PREWARM"
+
+
+def prewarm(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> Job | None:
+    """Start the runs of ``policies`` nobody has made yet (the pinned baseline, while the
+    planner is still moving levers), unless ``$ECOSIM_APP_PREWARM`` is ``0``."""
+    if os.environ.get(PREWARM_ENV, "1") == "0" or not missing(policies, seeds, days):
+        return None
+    return start(policies, seeds, days)
+
+
 def missing(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> list[Task]:
     """The runs a job would have to make (not stored, not in flight)."""
     runs = store()

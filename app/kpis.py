@@ -232,6 +232,8 @@ def long_table(rows: Sequence[Row]) -> pd.DataFrame:
 def change_text(row: Row) -> str:
     """``+¥2.9B (−¥0.2B … +¥2.5B)``: the change and its 95% interval."""
     shown = display(row.kpi)
+    if row.change == 0 and row.change_low == 0 and row.change_high == 0:
+        return "no change"
     if not math.isfinite(row.change_low):
         return shown.format_change(row.change)
     return (
@@ -243,7 +245,9 @@ def change_text(row: Row) -> str:
 def verdict(row: Row) -> str:
     """``better``, ``worse`` or ``clear`` for a clear change; ``noise`` otherwise."""
     if not row.clear:
-        return "within noise" if math.isfinite(row.change_low) else "one seed: no interval"
+        if math.isfinite(row.change_low):
+            return "within noise"
+        return "too few seeds for an interval"
     better = display(row.kpi).is_better(row.change)
     return "clear, better" if better else "clear, worse" if better is False else "clear"
 

@@ -26,7 +26,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from sim import Scenario, ScenarioError
-from sim.commands.tables import format_value
+from sim.commands.terminal import format_value
 from sim.scenario.errors import from_validation_error
 
 GROUPS = ("traffic", "commerce", "population", "run")

@@ -152,3 +152,32 @@ def query_text(params: Mapping[str, object], name: str) -> str | None:
     if isinstance(value, list):
         return str(value[-1]) if value else None
     return None if value is None else str(value)
+
+
+def restore_from_url(flag: str, fields: Mapping[str, tuple[str, type]]) -> dict[str, str]:
+    """On a page's first visit in a session, set session state from the link's query
+    parameters: ``fields`` maps a parameter to (state key, type). Returns the parameters
+    refused, with the reason."""
+    state = st.session_state
+    refused: dict[str, str] = {}
+    if state.get(flag):
+        return refused
+    params = st.query_params.to_dict()
+    for name, (key, kind) in fields.items():
+        text = query_text(params, name)
+        if text is None:
+            continue
+        try:
+            state[key] = kind(text) if kind is not bool else text.lower() in ("1", "true")
+        except ValueError:
+            refused[name] = f"must be a {kind.__name__}, got {text!r}"
+    state[flag] = True
+    return refused
+
+
+def write_url(fields: Mapping[str, tuple[str, type]]) -> None:
+    """Put the state behind ``fields`` into the URL, so the link reproduces the view."""
+    state = st.session_state
+    params = {name: str(state[key]) for name, (key, _) in fields.items() if key in state}
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)

@@ -75,8 +75,8 @@ def lever_columns(directories: Sequence[Path]) -> pd.DataFrame:
         for path in POLICY_LEVERS:
             group, name = path.split(".")
             value = (data.get(group) or {}).get(name)
-            row[path] = edit_text(value) if isinstance(value, list) or value is None else value
-        row["population.fans"] = (data.get("population") or {}).get("fans")
+            row[path] = edit_text(value)
+        row["population.fans"] = edit_text((data.get("population") or {}).get("fans"))
         values.append(row)
     frame = pd.DataFrame(values)
     always = {"traffic.gini_cap", "traffic.ordinary_floor", "population.fans"}

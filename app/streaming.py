@@ -19,7 +19,7 @@ from sim.metrics.display import compact
 
 STICKY_CSS = """
 <style>
-[class*="st-key-runbar"] {
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-runbar"]) {
   position: sticky; top: 0; z-index: 99; background: var(--background-color, #fff);
   padding: 0.25rem 0 0.5rem 0; border-bottom: 1px solid rgba(49, 51, 63, 0.2);
 }
@@ -36,6 +36,8 @@ def sticky_style() -> None:
 def duration(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "unknown"
+    if seconds < 1:
+        return "under 1 s"
     if seconds < 60:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.1f} min"
@@ -50,7 +52,7 @@ def estimate_text(missing: list[jobs.Task], total: int) -> str:
     size = f"{len(missing)} of {total} runs to make, about {memory} each"
     if seconds is None:
         return f"Time: measured on the first run ({size})."
-    return f"About {duration(seconds)} ({size}, {jobs.pool_workers()} at a time)."
+    return f"Estimate: {duration(seconds)} ({size}, {jobs.pool_workers()} at a time)."
 
 
 def run_bar(
@@ -60,10 +62,16 @@ def run_bar(
     estimate: str,
     job: jobs.Job | None,
     where: DeltaGenerator,
+    busy: str | None = None,
+    on_stop: Callable[[], None] | None = None,
 ) -> bool:
-    """The Run and Stop buttons, the estimate and why Run is blocked; True on Run."""
-    running = job is not None and not job.done
-    with where.container(key=f"runbar_{key}"):
+    """The Run and Stop buttons, the estimate and why Run is blocked, drawn in ``where``
+    (a container made with :func:`bar_container`, which stays in view); True on Run.
+
+    Stop ends ``job``; a page that runs something else passes ``busy`` (what is running)
+    and ``on_stop`` instead."""
+    running = busy is not None or (job is not None and not job.done)
+    with where:
         left, right = st.columns(2)
         pressed = left.button(
             label,
@@ -78,8 +86,8 @@ def run_bar(
             icon=":material/stop:",
             disabled=not running,
             key=f"btn.{key}.stop",
-            on_click=_stop,
-            args=(job,),
+            on_click=on_stop or _stop,
+            args=() if on_stop else (job,),
             width="stretch",
         )
         if blocked:
@@ -87,11 +95,18 @@ def run_bar(
                 "Run is blocked until these are fixed: " + "; ".join(blocked),
                 icon=":material/block:",
             )
+        elif busy is not None:
+            st.caption(f"Running: {busy}")
         elif running and job is not None:
             st.caption(f"Running: {job_status(job)}")
         else:
             st.caption(estimate)
     return bool(pressed)
+
+
+def bar_container(key: str) -> DeltaGenerator:
+    """The place of a page's Run bar: sticky, so scrolling never hides it."""
+    return st.container(key=f"runbar_{key}")
 
 
 def _stop(job: jobs.Job | None) -> None:
@@ -115,10 +130,12 @@ def follow(job: jobs.Job, render: Callable[[jobs.Job], None]) -> None:
     shown = -1
     while True:
         job.poll()
+        status.empty()
         with status.container():
             progress(job)
         if job.paired() != shown or job.done:
             shown = job.paired()
+            results.empty()
             with results.container():
                 render(job)
         if job.done:
@@ -169,38 +186,48 @@ def kpi_table(rows: list[kpis.Row], reference: str) -> None:
     st.dataframe(styled, hide_index=True, width="stretch", height=38 + 35 * len(table))
 
 
+CARD_TITLES = {
+    "cap_binding_days": "Gini cap bound",
+    "floor_binding_days": "Ordinary floor bound",
+    "ordinary_income_median": "Ordinary creators: median income a month",
+    "ordinary_with_income_share": "Ordinary creators earning anything",
+    "head_income_median": "Head creators: median income a month",
+}
+"""Card titles short enough for a card; the full title is in the table."""
+
+
 def binding_cards(job: jobs.Job, reference: str, edited: str) -> None:
-    """What binds and what ordinary creators earn, for both policies (first seeds)."""
+    """What binds and what ordinary creators earn, for the edited policy against the
+    reference (means over the paired seeds)."""
     rows = {(r.policy, r.kpi): r for r in comparison_rows(job, reference)}
     if not rows:
         return
-    st.markdown("**What binds, and who earns**")
-    names = (
-        "cap_binding_days",
-        "floor_binding_days",
-        "ordinary_income_median",
-        "ordinary_with_income_share",
-        "head_income_median",
-    )
-    for column, name in zip(st.columns(len(names)), names, strict=True):
-        row = rows.get((edited, name))
-        base = rows.get((reference, name))
-        if row is None or base is None:
-            continue
-        shown = kpis.display(name)
-        value = shown.format(row.mean)
-        if name.endswith("_days"):
-            value = f"{row.mean:.0f} of {job.days} days"
-        column.metric(
-            shown.title,
-            value,
-            delta=f"{shown.format_change(row.change)} vs {reference}"
-            if edited != reference
-            else None,
-            delta_color="off" if shown.better is None else "normal",
-            help=f"{kpis.meaning(name)} {reference}: {shown.format(base.mean)}.",
-            border=True,
-        )
+    groups = (
+        ("What binds", ("cap_binding_days", "floor_binding_days")),
+        ("Who earns", ("ordinary_income_median", "ordinary_with_income_share",
+                       "head_income_median")),
+    )  # fmt: skip
+    for heading, names in groups:
+        st.markdown(f"**{heading}**")
+        for column, name in zip(st.columns(3), names, strict=False):
+            row, base = rows.get((edited, name)), rows.get((reference, name))
+            if row is None or base is None:
+                continue
+            shown = kpis.display(name)
+            value = shown.format(row.mean)
+            if name.endswith("_days"):
+                value = f"{row.mean:.0f} of {job.days} days"
+            delta = None
+            if edited != reference and math.isfinite(row.change) and row.change != 0:
+                delta = f"{shown.format_change(row.change)} vs {reference}"
+            column.metric(
+                CARD_TITLES[name],
+                value,
+                delta=delta,
+                delta_color="off" if shown.better is None else "normal",
+                help=f"{kpis.meaning(name)} {reference}: {shown.format(base.mean)}.",
+                border=True,
+            )
 
 
 def series_charts(

@@ -1,12 +1,18 @@
-"""The Streamlit app, page by page, with Streamlit's AppTest (no browser): set widgets,
-submit, and check the KPIs against a direct model run, the chart specs, the downloads,
-and that bad input shows the field and the reason instead of a traceback."""
+"""The Streamlit app, page by page, with Streamlit's AppTest (no browser): levers and their
+checks, links that restore a view, saved and pinned policies, runs against the baseline
+with intervals, Compare for three policies and its report, response curves through the
+sweep machinery, Results listing the app's runs, and the Model page.
+
+Runs use the baseline at the app's ``tiny`` resolution (5k fans) for 30 days."""
 
 from __future__ import annotations
 
-import io
 import json
+import math
+import os
+import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,42 +20,46 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import charts, downloads, levers, results_db, runs
+import sim
+from app import jobs, kpis, levers, policies, report, streaming
 from sim.commands.app import command_line
 from sim.commands.cli import build_parser
-from sim.commands.tables import format_number
-from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
-from sim.model.ecosystem import EcosystemModel
-from sim.runs.run import save_run, simulate
-from sim.scenario import memory
-from sim.scenario.files import load_scenario, parse_scenario
-from sim.scenario.schema import Scenario
+from sim.metrics.display import kpi_display
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "app" / "main.py")
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-SMALL = {
-    "population.fans": 5000,
-    "population.creators": 500,
-    "population.merchants": 100,
-    "population.suppliers": 30,
-}
-"""A population small enough that a 30-day run takes well under a second."""
-SMALL_EDITS = [f"{path}={value}" for path, value in SMALL.items()]
 DAYS = 30
-RUN_BUTTON = "FormSubmitter:explore.form-Run"
-COMPARE_BUTTON = "FormSubmitter:compare.form-Compare"
+TINY = {"res": "tiny", "days": str(DAYS), "seeds": "2"}
+RUN = "btn.explore.run"
 
 
-# -- helpers -----------------------------------------------------------------------------
+@pytest.fixture(scope="module", autouse=True)
+def app_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """Runs, policies and sweeps of the app go to a temporary directory."""
+    root = tmp_path_factory.mktemp("app")
+    paths = {
+        jobs.RUNS_ENV: root / "runs",
+        policies.POLICIES_ENV: root / "policies",
+        "ECOSIM_APP_SWEEPS": root / "sweeps",
+    }
+    previous = {name: os.environ.get(name) for name in [*paths, jobs.PREWARM_ENV]}
+    os.environ.update({name: str(path) for name, path in paths.items()})
+    os.environ[jobs.PREWARM_ENV] = "0"  # most tests open the full-size baseline
+    yield paths
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
-def open_app(page: str | None = None) -> AppTest:
-    """The app after its first run, on ``page`` (a path like ``pages/compare.py``)."""
-    at = AppTest.from_file(MAIN, default_timeout=120)
+def open_app(page: str | None = None, **params: str) -> AppTest:
+    """The app after its first run with the link's query parameters, on ``page``."""
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.query_params.update(params)
     at.run()
     if page is not None:
         at.switch_page(page).run()
@@ -61,15 +71,19 @@ def assert_no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def direct_kpis(scenario: Scenario, seed: int | None = None) -> dict[str, float]:
-    """KPIs of a run of the model itself, without the runner or the app."""
-    model = EcosystemModel(scenario, seed=seed)
-    model.run(scenario.run.days)
-    kpis: dict[str, float] = model.kpis()
-    return kpis
+def errors(at: AppTest) -> list[str]:
+    return [str(error.value) for error in at.error]
 
 
-def vega_charts(at: AppTest) -> dict[str, dict[str, Any]]:
+def tiny_baseline(days: int = DAYS) -> sim.Scenario:
+    return policies.at_resolution(sim.load_scenario(BASELINE), "tiny")
+
+
+def direct(scenario: sim.Scenario, seeds: tuple[int, ...]) -> list[sim.RunResult]:
+    return [sim.simulate(jobs.with_run(scenario, seed, DAYS)) for seed in seeds]
+
+
+def vega_specs(at: AppTest) -> dict[str, dict[str, Any]]:
     """The page's Vega-Lite specs by title, each with its datasets as DataFrames."""
     found = {}
     for element in at.get("vega_lite_chart"):
@@ -78,490 +92,416 @@ def vega_charts(at: AppTest) -> dict[str, dict[str, Any]]:
             data.name: pa.ipc.open_stream(data.data.data).read_pandas()
             for data in element.proto.datasets
         }
-        found[_title(spec)] = spec
+        title = spec.get("title") or spec.get("layer", [{}])[0].get("title", "")
+        found[str(title)] = spec
     return found
 
 
-def _title(spec: dict[str, Any]) -> str:
-    title = spec.get("title") or spec.get("layer", [{}])[0].get("title", "")
-    return str(title)
+def button(at: AppTest, label: str) -> Any:
+    (found,) = [b for b in at.button if b.label == label]
+    return found
 
 
-def chart(found: dict[str, dict[str, Any]], start: str) -> dict[str, Any]:
-    (title,) = [title for title in found if title.startswith(start)]
-    return found[title]
+# -- levers ------------------------------------------------------------------------------
 
 
-def layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The unit specs of a chart: its layers, its faceted spec, or itself."""
-    if "layer" in spec:
-        return list(spec["layer"])
-    if "spec" in spec:
-        return [spec["spec"]]
-    return [spec]
-
-
-def folded(spec: dict[str, Any]) -> list[str]:
-    return [name for unit in layers(spec) for t in unit.get("transform", []) for name in t["fold"]]
-
-
-def error_texts(at: AppTest) -> list[str]:
-    return [str(error.value) for error in at.error]
-
-
-# -- Explore -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def explored() -> tuple[AppTest, Scenario]:
-    """Explore after running the small baseline with a lower Gini cap and seed 7."""
-    st.cache_data.clear()
+def test_policy_levers_are_sliders_and_toggles_whose_help_names_the_channel() -> None:
     at = open_app()
-    for path, value in {**SMALL, "run.days": DAYS}.items():
-        at.number_input(key=f"explore.{path}").set_value(value)
-    at.text_input(key="explore.run.seed").set_value("7")
-    at.number_input(key="explore.traffic.gini_cap").set_value(0.5)
-    at.button(key=RUN_BUTTON).click().run()
+    sliders = {s.key: s for s in at.slider}
+    for path in levers.POLICY_LEVERS:
+        lever = levers.by_path()[path]
+        assert lever.channel, path
+        key = levers.widget_key("explore", path)
+        if path in levers.SLIDERS:
+            assert sliders[key].help.count(f"**Channel:** {lever.channel}") == 1, path
+    assert at.toggle(key="explore.commerce.source_goods").value is False
+    assert at.toggle(key="explore.traffic.gini_cap.none").label == "no cap"
+    assert at.toggle(key="explore.traffic.ordinary_floor.none").label == "no floor"
+    world = at.number_input(key="explore.population.views_mean")
+    assert "Not a policy lever" in world.help
+    assert any("baseline: **0.6**" in c.value for c in at.caption)
+
+
+def test_clearing_the_cap_gives_no_cap_and_a_run_without_one() -> None:
+    at = open_app(**TINY)
+    at.toggle(key="explore.traffic.gini_cap.none").set_value(True).run()
+    assert at.slider(key="explore.traffic.gini_cap").disabled
+    assert "traffic.gini_cap=none" in "&".join(f"{k}={v}" for k, v in at.query_params.items())
+    at.button(key=RUN).click().run()
     assert_no_exception(at)
-    edits = [*SMALL_EDITS, f"run.days={DAYS}", "run.seed=7", "traffic.gini_cap=0.5"]
-    return at, load_scenario(BASELINE, edits)
+    job: jobs.Job = at.session_state["explore.job"]
+    edited = job.policies["baseline (edited)"]
+    assert edited.traffic.gini_cap is None and job.policies["baseline"].traffic.gini_cap == 0.6
+    cards = {m.label: m.value for m in at.metric}
+    assert cards[streaming.CARD_TITLES["cap_binding_days"]] == f"0 of {DAYS} days"
 
 
-def test_explore_kpis_match_a_direct_model_run(explored: tuple[AppTest, Scenario]) -> None:
-    at, scenario = explored
-    assert at.session_state["explore.run"] == scenario
-    expected = direct_kpis(scenario)
-    shown = {metric.label: metric.value for metric in at.metric}
-    assert shown == {card.label: card.format(expected[card.kpi]) for card in runs.KPI_CARDS}
-    assert not error_texts(at)
-
-
-def test_explore_charts_carry_the_metrics_and_policy_bounds(
-    explored: tuple[AppTest, Scenario],
-) -> None:
-    at, _ = explored
-    found = vega_charts(at)
-    assert len(found) == 7
-
-    gini = chart(found, "Exposure Gini per day (cap 0.5")
-    assert folded(gini) == ["exposure_gini", "exposure_gini_plain"]
-    line, rule = gini["layer"]
-    assert (line["encoding"]["x"]["field"], line["encoding"]["y"]["field"]) == ("day", "value")
-    assert rule["mark"]["type"] == "rule" and rule["encoding"]["y"]["field"] == "gini_cap"
-    assert list(gini["datasets"][rule["data"]["name"]]["gini_cap"]) == [0.5]
-    assert len(gini["datasets"][line["data"]["name"]]) == DAYS
-
-    floor = chart(found, "Ordinary creators' share")
-    assert folded(floor) == ["ordinary_share"]
-    assert floor["layer"][1]["encoding"]["y"]["field"] == "ordinary_floor"
-
-    lorenz = chart(found, "Lorenz curves")
-    assert lorenz["facet"]["column"]["field"] == "measure"
-    encoding = lorenz["spec"]["encoding"]
-    assert (encoding["x"]["field"], encoding["y"]["field"]) == ("population_share", "value_share")
-    curves = next(iter(lorenz["datasets"].values()))
-    assert set(curves["measure"]) == {"exposure", "followers", "income"}
-    assert set(curves["moment"]) == {"day 1", f"day {DAYS}", "equality"}
-
-    gmv = chart(found, "GMV and orders")
-    assert [unit["encoding"]["y"]["field"] for unit in gmv["layer"]] == ["gmv_real", "orders_real"]
-    assert gmv["resolve"]["scale"]["y"] == "independent"
-
-    followers = chart(found, "Follower distribution")
-    assert followers["encoding"]["x"]["field"] == "followers_real"
-    assert followers["encoding"]["x"]["scale"]["type"] == "log"
-    assert followers["encoding"]["y"]["scale"]["type"] == "log"
-
-    assert folded(chart(found, "Median monthly income by follower tier")) == list(
-        charts.INCOME_TIERS.values()
-    )
-    assert folded(chart(found, "Creators entering and leaving")) == [
-        "entering_creators",
-        "leaving_creators",
-    ]
-
-
-def test_explore_offers_the_scenario_and_daily_metrics(
-    explored: tuple[AppTest, Scenario],
-) -> None:
-    at, scenario = explored
-    labels = sorted(button.proto.label for button in at.get("download_button"))
-    assert labels == ["Daily metrics (CSV)", "Daily metrics (Parquet)", "Scenario (YAML)"]
-    yaml_file = downloads.scenario_file(scenario)
-    assert parse_scenario(yaml_file.data.decode()) == scenario
-    daily = simulate(scenario).daily
-    csv, parquet = downloads.daily_files(daily, "x")
-    assert pd.read_csv(io.BytesIO(csv.data)).shape == daily.shape
-    pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(parquet.data)), daily)
-
-
-def test_explore_runs_without_a_cap_or_floor() -> None:
+def test_reset_puts_a_lever_back_to_the_baseline() -> None:
     at = open_app()
-    at.selectbox(key="explore.shipped").set_value("centralized").run()
-    assert at.number_input(key="explore.traffic.gini_cap").value is None
-    for path, value in {**SMALL, "run.days": 5}.items():
-        at.number_input(key=f"explore.{path}").set_value(value)
-    at.button(key=RUN_BUTTON).click().run()
-    assert_no_exception(at)
-    assert at.session_state["explore.run"].traffic.gini_cap is None
-    found = vega_charts(at)
-    assert "layer" not in chart(found, "Exposure Gini per day (no cap)")
-    assert "layer" not in chart(found, "Ordinary creators' share of impressions (no floor)")
-
-
-def test_explore_revisit_is_served_from_the_cache(explored: tuple[AppTest, Scenario]) -> None:
-    at, _ = explored
-    at.run()
-    assert any("from the cache" in caption.value for caption in at.caption)
-
-
-def test_levers_and_results_survive_a_visit_to_another_page() -> None:
-    at = open_app()
-    at.radio(key="explore.source").set_value("an uploaded YAML file").run()
-    population = "".join(f"  {path.split('.')[1]}: {value}\n" for path, value in SMALL.items())
-    text = f"name: mine\npopulation:\n{population}"
-    at.file_uploader(key="explore.upload").upload("mine.yaml", text.encode(), "text/yaml").run()
-    at.number_input(key="explore.run.days").set_value(5)
-    at.number_input(key="explore.traffic.gini_cap").set_value(0.55)
-    at.button(key=RUN_BUTTON).click().run()
-    kpis = [metric.value for metric in at.metric]
-    assert len(kpis) == len(runs.KPI_CARDS)
-
-    at.switch_page("views/compare.py").run()
-    at.switch_page("views/explore.py").run()
-    assert_no_exception(at)
-    assert at.number_input(key="explore.traffic.gini_cap").value == 0.55
-    assert at.number_input(key="explore.population.fans").value == SMALL["population.fans"]
-    assert at.text_input(key="explore.name").value == "mine"
-    assert [metric.value for metric in at.metric] == kpis
-
-
-def test_explore_defaults_to_a_shortened_baseline() -> None:
-    at = open_app()
-    baseline = load_scenario(BASELINE)
-    assert at.number_input(key="explore.run.days").value == min(baseline.run.days, runs.APP_DAYS)
-    assert at.number_input(key="explore.traffic.gini_cap").value == baseline.traffic.gini_cap
-    assert at.text_input(key="explore.traffic.stage_quotas").value == ", ".join(
-        map(str, baseline.traffic.stage_quotas)
-    )
-    assert at.checkbox(key="explore.commerce.source_goods").value is False
-
-
-def test_every_lever_has_a_widget_with_its_description_as_help() -> None:
-    at = open_app()
-    schema = Scenario.model_json_schema()
-    for group, group_levers in levers.levers().items():
-        ref = schema["properties"][group]["$ref"].rsplit("/", 1)[-1]
-        assert [lever.name for lever in group_levers] == list(schema["$defs"][ref]["properties"])
-        for lever in group_levers:
-            key = levers.widget_key("explore", lever.path)
-            found = [
-                widget
-                for kind in ("number_input", "text_input", "checkbox", "selectbox")
-                for widget in getattr(at, kind)
-                if widget.key == key
-            ]
-            assert len(found) == 1, key
-            assert found[0].help.startswith(lever.description), key
-
-
-BAD_UPLOADS = [
-    ("gini.yaml", b"traffic:\n  gini_cap: 2\n", "traffic.gini_cap", "between 0 and 1"),
-    ("typo.yaml", b"trafic:\n  gini_cap: 0.5\n", "trafic", "unknown"),
-    ("list.yaml", b"- 1\n- 2\n", "list.yaml", "must be a mapping"),
-    ("broken.yaml", b"traffic: [1, 2\n", "broken.yaml", "line"),
-    ("latin1.yaml", "name: caf\u00e9\n".encode("latin-1"), "latin1.yaml", "not UTF-8"),
-    ("huge.yaml", b"#" * (2**20 + 1), "huge.yaml", "larger than 1 MB"),
-]
-
-
-@pytest.mark.parametrize(("file_name", "content", "path", "reason"), BAD_UPLOADS)
-def test_a_bad_upload_shows_the_field_and_the_reason(
-    file_name: str, content: bytes, path: str, reason: str
-) -> None:
-    at = open_app()
-    at.radio(key="explore.source").set_value("an uploaded YAML file").run()
-    at.file_uploader(key="explore.upload").upload(file_name, content, "application/yaml").run()
-    assert_no_exception(at)
-    (message,) = error_texts(at)
-    assert f"`{path}`" in message and reason in message, message
-    assert "Traceback" not in message
-    assert not at.metric
-
-
-def test_a_good_upload_loads_its_levers() -> None:
-    at = open_app()
-    at.radio(key="explore.source").set_value("an uploaded YAML file").run()
-    seed = 2**63 - 1  # sweeps draw seeds this large: more than a browser's number box holds
-    text = f"name: mine\ntraffic:\n  gini_cap: 0.45\n  feed: single_column\nrun:\n  seed: {seed}\n"
-    at.file_uploader(key="explore.upload").upload("mine.yaml", text.encode(), "text/yaml").run()
-    assert_no_exception(at)
-    assert not error_texts(at)
-    assert at.text_input(key="explore.run.seed").value == str(seed)
-    assert at.text_input(key="explore.name").value == "mine"
-    assert at.number_input(key="explore.traffic.gini_cap").value == 0.45
-    assert at.selectbox(key="explore.traffic.feed").value == "single_column"
+    at.slider(key="explore.traffic.gini_cap").set_value(0.42).run()
+    assert any("changed" in c.value for c in at.caption)
+    at.button(key="btn.explore.reset.traffic.gini_cap").click().run()
+    assert at.slider(key="explore.traffic.gini_cap").value == pytest.approx(0.6)
+    assert at.button(key="btn.explore.reset.traffic.gini_cap").disabled
 
 
 @pytest.mark.parametrize(
     ("widget", "key", "value", "expected"),
     [
-        ("text_input", "traffic.stage_quotas", "5000, lots", "`traffic.stage_quotas`: must be"),
-        ("number_input", "population.views_mean", 40.0, "`population.views_mean`: must be"),
-        ("text_input", "name", "Not A Slug", "`name`: must be a slug"),
-        ("text_input", "run.seed", "12.5", "`run.seed`: must be a whole number"),
-        ("text_input", "run.seed", "-1", "`run.seed`: must be"),
+        ("number_input", "population.views_mean", 40.0, "must be greater than"),
+        ("text_input", "traffic.stage_quotas", "5000, lots", "must be whole numbers"),
+        ("text_input", "name", "Not A Slug", "must be a slug"),
     ],
 )
-def test_a_bad_lever_value_shows_the_field_and_the_reason(
+def test_an_invalid_value_blocks_run_with_a_message_where_it_was_typed(
     widget: str, key: str, value: object, expected: str
 ) -> None:
     at = open_app()
-    getattr(at, widget)(key=f"explore.{key}").set_value(value)
-    at.button(key=RUN_BUTTON).click().run()
+    getattr(at, widget)(key=f"explore.{key}").set_value(value).run()
     assert_no_exception(at)
-    (message,) = error_texts(at)
-    assert expected in message, message
-    assert not at.metric
+    assert at.button(key=RUN).disabled
+    found = errors(at)
+    assert any(m.startswith(f"`{key}`: {expected}") for m in found), found  # under the widget
+    assert any(m.startswith("Run is blocked") and f"`{key}`" in m for m in found), found
 
 
-def test_a_scenario_too_big_for_memory_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_scenario_too_big_for_memory_blocks_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.scenario import memory
+
     monkeypatch.setattr(memory, "available_memory_bytes", lambda: 4 * 2**30)
     at = open_app()
-    at.number_input(key="explore.population.fans").set_value(50_000_000)
-    at.button(key=RUN_BUTTON).click().run()
-    assert_no_exception(at)
-    (message,) = error_texts(at)
-    assert "Refused" in message and "memory" in message and "`population`" in message
-    assert not at.metric
+    at.number_input(key="explore.population.fans").set_value(50_000_000).run()
+    assert at.button(key=RUN).disabled
+    assert any("Refused" in m and "memory" in m for m in errors(at))
 
 
-# -- Compare -----------------------------------------------------------------------------
+# -- links, saved and pinned policies -------------------------------------------------------
 
 
-def set_policy(at: AppTest, index: int, scenario: str, edits: list[str]) -> None:
-    at.selectbox(key=f"compare.scenario.{index}").set_value(scenario)
-    at.text_area(key=f"compare.edits.{index}").set_value("\n".join(edits))
+def test_a_url_with_levers_restores_them() -> None:
+    link = {
+        "traffic.gini_cap": "0.45",
+        "traffic.ordinary_floor": "none",
+        "commerce.source_goods": "true",
+        "name": "cap-045",
+        **TINY,
+    }
+    at = open_app(**link)
+    assert at.slider(key="explore.traffic.gini_cap").value == pytest.approx(0.45)
+    assert at.toggle(key="explore.traffic.ordinary_floor.none").value is True
+    assert at.toggle(key="explore.commerce.source_goods").value is True
+    assert at.number_input(key="explore.seeds").value == 2
+    assert at.selectbox(key="explore.days").value == DAYS
+    assert at.radio(key="explore.res").value == "tiny"
+    assert at.text_input(key="explore.name").value == "cap-045"
+    assert {k: at.query_params[k] for k in link} == link  # the page writes the same link
+    assert not at.warning
 
 
-def test_compare_kpis_match_direct_model_runs() -> None:
-    at = open_app("views/compare.py")
-    set_policy(at, 0, "baseline", SMALL_EDITS)
-    set_policy(at, 1, "baseline", [*SMALL_EDITS, "traffic.gini_cap=0.3"])
-    at.text_input(key="compare.seeds").set_value("3, 4")
-    at.number_input(key="compare.days").set_value(20)
-    at.button(key=COMPARE_BUTTON).click().run()
-    assert_no_exception(at)
-
-    (table,) = [frame.value for frame in at.dataframe]
-    rows = table.set_index("kpi")
-    for policy, column, extra in (("a", "a_mean", []), ("b", "b_mean", ["traffic.gini_cap=0.3"])):
-        scenario = load_scenario(BASELINE, [*SMALL_EDITS, *extra, "run.days=20"])
-        runs_kpis = [direct_kpis(scenario, seed) for seed in (3, 4)]
-        for kpi in ("gmv_real_total", "exposure_gini_mean", "orders_real_total"):
-            expected = float(np.mean([k[kpi] for k in runs_kpis]))
-            assert rows.loc[kpi, column] == format_number(expected), (policy, kpi)
-
-    overlay = chart(vega_charts(at), "exposure_gini: mean across seeds")
-    area, line = overlay["layer"]
-    assert (area["encoding"]["y"]["field"], area["encoding"]["y2"]["field"]) == ("low", "high")
-    assert line["encoding"]["y"]["field"] == "mean"
-    assert line["encoding"]["color"]["field"] == "policy"
-    band = next(iter(overlay["datasets"].values()))
-    assert band["policy"].nunique() == 2 and len(band) == 2 * 20
-    assert (band["low"] <= band["mean"] + 1e-12).all() and (
-        band["mean"] <= band["high"] + 1e-12
-    ).all()
+def test_a_bad_value_in_a_link_is_named_not_applied() -> None:
+    at = open_app(**{"traffic.gini_cap": "1.5", "traffic.nonsense": "1"})
+    warnings = [w.value for w in at.warning]
+    assert any("`traffic.gini_cap`" in w and "between 0 and 1" in w for w in warnings)
+    assert any("`traffic.nonsense`" in w for w in warnings)
+    assert at.slider(key="explore.traffic.gini_cap").value == pytest.approx(0.6)
 
 
-def test_compare_baseline_vs_centralized_is_one_click() -> None:
-    at = open_app("views/compare.py")
-    at.text_input(key="compare.seeds").set_value("5")
-    at.number_input(key="compare.days").set_value(3)
-    at.button(key=COMPARE_BUTTON).click().run()  # keeps seeds and days in state
-    at.button[0].click().run()
-    assert_no_exception(at)
-    assert [at.selectbox(key=f"compare.scenario.{i}").value for i in (0, 1)] == [
-        "baseline",
-        "centralized",
-    ]
-    band = next(iter(chart(vega_charts(at), "exposure_gini")["datasets"].values()))
-    assert sorted(band["policy"].unique()) == ["baseline", "centralized"]
-    assert any("centralized" in markdown.value for markdown in at.markdown)
+def test_a_saved_policy_reloads_and_can_be_pinned(app_dirs: dict[str, Path]) -> None:
+    at = open_app()
+    at.text_input(key="explore.name").set_value("cap-042")
+    at.slider(key="explore.traffic.gini_cap").set_value(0.42).run()
+    button(at, "Save policy").click().run()
+    saved = app_dirs[policies.POLICIES_ENV] / "cap-042.yaml"
+    assert sim.load_scenario(saved).traffic.gini_cap == pytest.approx(0.42)
+
+    again = open_app()
+    again.selectbox(key="explore.source").set_value("saved: cap-042").run()
+    assert again.slider(key="explore.traffic.gini_cap").value == pytest.approx(0.42)
+    assert again.text_input(key="explore.name").value == "cap-042"
+    button(again, "Pin as baseline").click().run()
+    assert again.session_state["explore.pin"] == "saved: cap-042"
+    assert again.query_params["pin"] == "saved: cap-042"
+    assert any("baseline: **0.42**" in c.value for c in again.caption)
 
 
-def test_compare_shows_a_bad_edit_inline() -> None:
-    at = open_app("views/compare.py")
-    set_policy(at, 1, "baseline", ["traffic.gini_cap=2"])
-    at.button(key=COMPARE_BUTTON).click().run()
-    assert_no_exception(at)
-    (message,) = error_texts(at)
-    assert "policy 2: traffic.gini_cap" in message and "between 0 and 1" in message
-
-
-# -- Results -----------------------------------------------------------------------------
+# -- running against the baseline -----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def runs_on_disk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Scenario]]:
-    """Two saved runs and a sweep-style index listing one of them."""
-    root = tmp_path_factory.mktemp("runs")
-    scenarios = [
-        load_scenario(BASELINE, [*SMALL_EDITS, "run.days=12"]),
-        load_scenario(ROOT / "scenarios" / "centralized.yaml", [*SMALL_EDITS, "run.days=12"]),
+def explored(app_dirs: dict[str, Path]) -> AppTest:
+    """Explore after running a Gini cap of 0.45 against the tiny baseline over 2 seeds."""
+    at = open_app(**TINY)
+    at.slider(key="explore.traffic.gini_cap").set_value(0.45).run()
+    at.button(key=RUN).click().run()
+    assert_no_exception(at)
+    return at
+
+
+def test_explore_shows_value_change_and_interval_against_the_baseline(explored: AppTest) -> None:
+    job: jobs.Job = explored.session_state["explore.job"]
+    seeds = jobs.seeds_for(2019, 2)
+    assert job.seeds == seeds and job.done and job.paired() == 2
+    base = tiny_baseline()
+    edited_scenario = base.model_copy(
+        update={"traffic": base.traffic.model_copy(update={"gini_cap": 0.45})}
+    )
+    baseline_runs, edited_runs = direct(base, seeds), direct(edited_scenario, seeds)
+    table = explored.dataframe[0].value.set_index("KPI")
+    assert list(table.columns) == [
+        "baseline",
+        "baseline (edited)",
+        "baseline (edited) vs baseline",
+        "baseline (edited): verdict",
     ]
-    directories = [save_run(root / "sweep" / "runs", simulate(s)) for s in scenarios]
-    index = pd.DataFrame(
-        {
-            "run": [0, 1],
-            "point": [0, 1],
-            "seed": [s.run.seed for s in scenarios],
-            "traffic.feed": [s.traffic.feed for s in scenarios],
-            "scenario_hash": [s.scenario_hash() for s in scenarios],
-            "run_dir": [d.relative_to(root / "sweep").as_posix() for d in directories],
-        }
+    gmv = kpi_display("gmv_real_total")
+    row = table.loc[gmv.label]
+    expected = [
+        np.mean([r.kpis["gmv_real_total"] for r in runs]) for runs in (baseline_runs, edited_runs)
+    ]
+    assert row["baseline"] == gmv.format(expected[0])
+    assert row["baseline (edited)"] == gmv.format(expected[1])
+    change = [b.kpis["gmv_real_total"] - a.kpis["gmv_real_total"]
+              for a, b in zip(baseline_runs, edited_runs, strict=True)]  # fmt: skip
+    mean, low, high = kpis.interval(change)
+    assert row["baseline (edited) vs baseline"].startswith(gmv.format_change(mean))
+    assert (
+        f"({gmv.format_change(low)} … {gmv.format_change(high)})"
+        in row["baseline (edited) vs baseline"]
     )
-    index.to_parquet(root / "sweep" / results_db.SWEEP_INDEX)
-    return root, scenarios
+    assert list(table.index[:3]) == [
+        gmv.label,
+        kpi_display("orders_real_total").label,
+        kpis.display("ordinary_income_median").label,
+    ]
+    verdicts = set(table["baseline (edited): verdict"])
+    assert verdicts <= {"clear, better", "clear, worse", "clear", "within noise",
+                        "too few seeds for an interval"}  # fmt: skip
 
 
-def test_results_lists_runs_and_charts_chosen_metrics(
-    runs_on_disk: tuple[Path, list[Scenario]],
+def test_explore_cards_say_what_binds_and_who_earns(explored: AppTest) -> None:
+    cards = {m.label: m for m in explored.metric}
+    assert set(cards) == set(streaming.CARD_TITLES.values())
+    assert all(kpis.meaning(name) in cards[title].help
+               for name, title in streaming.CARD_TITLES.items())  # fmt: skip
+    job: jobs.Job = explored.session_state["explore.job"]
+    first = job.results("baseline (edited)")
+    days = np.mean([kpis.binding_days(r)["cap_binding_days"] for r in first])
+    assert cards[streaming.CARD_TITLES["cap_binding_days"]].value == f"{days:.0f} of {DAYS} days"
+
+
+def test_explore_charts_have_titles_units_formats_and_distinct_colours(explored: AppTest) -> None:
+    found = vega_specs(explored)
+    change = next(spec for title, spec in found.items() if title.startswith("Change against"))
+    dots = change["layer"][2]
+    assert dots["encoding"]["x"]["axis"]["format"] == "+.0%"
+    gini = next(spec for title, spec in found.items() if title.startswith("Exposure Gini"))
+    _, line, rule = gini["layer"]
+    assert line["encoding"]["y"]["axis"]["title"] == "Exposure Gini (after fairness)"
+    colour = line["encoding"]["color"]
+    assert colour["scale"]["domain"] == ["baseline", "baseline (edited)"]
+    assert len(set(colour["scale"]["range"])) == 2
+    assert colour["legend"]["labelLimit"] == 0
+    assert list(gini["datasets"][rule["data"]["name"]]["gini_cap"]) == [0.45]
+    gmv = next(spec for title, spec in found.items() if title.startswith("GMV"))
+    assert gmv["layer"][1]["encoding"]["y"]["axis"]["format"] == "~s"
+    assert any(title.startswith("Lorenz curves") for title in found)
+
+
+def test_every_app_run_is_saved_and_listed_in_results_with_its_levers(
+    explored: AppTest, app_dirs: dict[str, Path]
 ) -> None:
-    root, scenarios = runs_on_disk
+    summaries = list(app_dirs[jobs.RUNS_ENV].rglob("summary.json"))
+    assert len(summaries) >= 4  # two policies x two seeds
     at = open_app("views/results.py")
-    at.text_input(key="results.root").set_value(str(root)).run()
-    assert_no_exception(at)
-    listing = at.dataframe[0].value.set_index("scenario")
-    for scenario in scenarios:
-        expected = direct_kpis(scenario)
-        row = listing.loc[scenario.name]
-        assert row["kpi.gmv_real_total"] == pytest.approx(expected["gmv_real_total"], rel=1e-12)
-        assert row["traffic.feed"] == scenario.traffic.feed
-        assert row["sweep"] == "sweep"
+    listing = at.dataframe[0].value
+    assert {"traffic.gini_cap", "traffic.ordinary_floor", "population.fans"} <= set(listing)
+    assert {"0.45", "0.6"} <= set(listing["traffic.gini_cap"])
+    assert (listing["population.fans"] == "5000").any()
 
-    at.multiselect(key="results.metrics").set_value(["ordinary_share", "orders_real"]).run()
+
+def test_a_revisit_is_served_from_the_store_with_an_estimate_first(explored: AppTest) -> None:
+    at = open_app(**TINY, **{"traffic.gini_cap": "0.45"})
+    assert any("runs are cached" in c.value for c in at.caption)
+    at.button(key=RUN).click().run()
+    assert any("0 runs made and 4 from the cache" in c.value for c in at.caption)
+    fresh = open_app(**TINY, **{"traffic.gini_cap": "0.35"})
+    assert any(c.value.startswith("Estimate: ") and "2 of 4 runs to make" in c.value
+               for c in fresh.caption)  # fmt: skip
+
+
+def test_stop_ends_running_runs_cleanly_and_saves_none_of_them(
+    app_dirs: dict[str, Path],
+) -> None:
+    long = jobs.with_run(tiny_baseline(), 1, 400)
+    policy = long.model_copy(update={"name": "to-stop"})
+    job = jobs.start({"to-stop": policy}, (11, 12, 13), 400)
+    deadline = time.monotonic() + 60
+    while not any(job.day(task) > 0 for task in job.tasks) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.stop()
+    while not job.done and time.monotonic() < deadline:
+        job.wait(0.5)
+        job.poll()
+    assert job.done and job.stopped
+    stopped = [task.error for task in job.tasks]
+    assert all(e is not None and (e.startswith("stopped after day") or e == "cancelled")
+               for e in stopped), stopped  # fmt: skip
+    assert not list(app_dirs[jobs.RUNS_ENV].glob("**/to-stop-*/**/summary.json"))
+
+
+# -- Compare -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compared(app_dirs: dict[str, Path]) -> AppTest:
+    at = open_app("views/compare.py")
+    at.selectbox(key="compare.days").set_value(DAYS)
+    at.selectbox(key="compare.res").set_value("tiny")
+    at.number_input(key="compare.seeds").set_value(2).run()
+    for index, (source, edits) in enumerate(
+        [("baseline", ""), ("baseline", "traffic.gini_cap=0.4"), ("centralized", "")]
+    ):
+        at.selectbox(key=f"compare.scenario.{index}").set_value(source)
+        at.text_area(key=f"compare.edits.{index}").set_value(edits)
+    at.run()
+    at.text_input(key="compare.name.1").set_value("cap 0.4").run()
+    at.button(key="btn.compare.run").click().run()
     assert_no_exception(at)
-    (spec,) = vega_charts(at).values()
-    assert spec["facet"]["row"]["field"] == "metric"
-    encoding = spec["spec"]["encoding"]
-    assert (encoding["x"]["field"], encoding["y"]["field"], encoding["color"]["field"]) == (
-        "day",
-        "value",
-        "run",
+    return at
+
+
+def test_compare_shows_three_policies_in_one_table(compared: AppTest) -> None:
+    (frame,) = compared.dataframe
+    table = frame.value.set_index("KPI")
+    assert list(table.columns[:3]) == ["baseline", "cap 0.4", "centralized"]
+    assert "cap 0.4 vs baseline" in table.columns and "centralized vs baseline" in table.columns
+    seeds = jobs.seeds_for(2019, 2)
+    central = policies.at_resolution(sim.load_scenario(ROOT / "scenarios/centralized.yaml"),
+                                      "tiny")  # fmt: skip
+    expected = np.mean([r.kpis["exposure_gini_mean"] for r in direct(central, seeds)])
+    shown = kpi_display("exposure_gini_mean")
+    assert table.loc[shown.label, "centralized"] == shown.format(expected)
+    assert str(table.loc[kpi_display("ordinary_share_mean").label, "baseline"]).endswith("%")
+    assert str(table.loc[gmv_label(), "baseline"]).startswith("¥")
+
+
+def gmv_label() -> str:
+    return kpi_display("gmv_real_total").label
+
+
+def test_compare_exports_a_self_contained_html_report(compared: AppTest) -> None:
+    (download,) = compared.get("download_button")
+    assert download.proto.label == "Export the comparison (HTML report)"
+    job: jobs.Job = compared.session_state["compare.job"]
+    rows = kpis.compare(
+        {p: [kpis.planner_kpis(r) for r in job.results(p)] for p in job.policies}, "baseline"
     )
-    data = next(iter(spec["datasets"].values()))
-    assert set(data["metric"]) == {"ordinary_share", "orders_real"}
-    assert data["run"].nunique() == 2 and len(data) == 2 * 2 * 12
-    baseline_orders = data[(data["metric"] == "orders_real") & data["run"].str.contains("baseline")]
-    expected_orders = simulate(scenarios[0]).daily["orders_real"]
-    assert baseline_orders.sort_values("day")["value"].tolist() == expected_orders.tolist()
+    text = report.comparison_html(rows, "baseline", {p: job.results(p) for p in job.policies},
+                                  ["exposure_gini"])  # fmt: skip
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 2
+    assert "<script" not in text and "http" not in text.split("<svg", 1)[0].lower()
+    assert gmv_label() in text and "cap 0.4 vs baseline" in text
 
 
-def test_results_says_when_there_is_nothing_to_show(tmp_path: Path) -> None:
-    at = open_app("views/results.py")
-    at.text_input(key="results.root").set_value(str(tmp_path)).run()
+def test_compare_series_chart_has_full_legends_and_formatted_axes(compared: AppTest) -> None:
+    found = vega_specs(compared)
+    gmv = next(spec for title, spec in found.items() if title.startswith("GMV"))
+    line = gmv["layer"][1]
+    assert line["encoding"]["color"]["scale"]["domain"] == ["baseline", "cap 0.4", "centralized"]
+    assert line["encoding"]["color"]["legend"]["labelLimit"] == 0
+    axis = line["encoding"]["y"]["axis"]
+    assert (axis["format"], axis["title"]) == ("~s", "GMV, real-equivalent (¥)")
+    assert axis["labelExpr"] == "'¥' + replace(datum.label, 'G', 'B')"
+
+
+def test_compare_refuses_a_bad_edit_with_its_field() -> None:
+    at = open_app("views/compare.py")
+    at.text_area(key="compare.edits.1").set_value("traffic.gini_cap=2").run()
+    assert at.button(key="btn.compare.run").disabled
+    assert any("policy 2: `traffic.gini_cap`" in m and "between 0 and 1" in m for m in errors(at))
+
+
+# -- Response curves -----------------------------------------------------------------------
+
+
+def test_response_curves_sweep_a_lever_on_a_local_dask_cluster(app_dirs: dict[str, Path]) -> None:
+    at = open_app("views/curves.py")
+    at.selectbox(key="curves.days").set_value(DAYS)
+    at.selectbox(key="curves.res").set_value("tiny")
+    at.number_input(key="curves.low").set_value(0.3)
+    at.number_input(key="curves.high").set_value(0.9)
+    at.number_input(key="curves.points").set_value(2)
+    at.number_input(key="curves.seeds").set_value(2).run()
+    assert at.toggle(key="curves.none").value is True  # 0.3, 0.9 and no cap
+    at.button(key="btn.curves.run").click().run()
     assert_no_exception(at)
-    assert any("No complete runs" in info.value for info in at.info)
+    (sweep_dir,) = list(app_dirs["ECOSIM_APP_SWEEPS"].glob("app-traffic-gini-cap-*"))
+    ledger = (sweep_dir / "ledger.jsonl").read_text().splitlines()
+    assert len(ledger) == 3 * 2
+    index = pd.read_parquet(sweep_dir / "runs.parquet")
+    assert sorted(index["traffic.gini_cap"].dropna().unique()) == [0.3, 0.9]
+    found = vega_specs(at)
+    curve = next(spec for title, spec in found.items() if title.startswith("GMV"))
+    data = next(iter(curve["datasets"].values()))
+    assert list(data["value"]) == ["0.3", "0.9", "none"] and (data["seeds"] == 2).all()
+    assert (data["ci_low"] <= data["mean"] + 1e-9).all()
+    tradeoff = next(spec for title, spec in found.items() if title.startswith("Trade-off"))
+    assert tradeoff["layer"][3]["encoding"]["x"]["axis"]["format"] == ".2f"
+    assert len(found) == len(at.multiselect(key="curves.kpis").value) + 1
 
 
-def test_results_query_refuses_unknown_metrics() -> None:
-    with pytest.raises(ValueError, match="not daily numeric metrics"):
-        results_db.daily_query(["day; DROP TABLE x"])
+# -- Model, display, statistics -------------------------------------------------------------
 
 
-# -- Model -------------------------------------------------------------------------------
-
-
-def facts_tables(at: AppTest) -> list[pd.DataFrame]:
-    return [frame.value for frame in at.dataframe if "fact" in frame.value.columns]
-
-
-def test_model_page_explains_levers_and_metrics_and_shows_the_facts() -> None:
+def test_model_page_explains_levers_and_metrics() -> None:
     at = open_app("views/model.py")
     tables = {tuple(frame.value.columns): frame.value for frame in at.dataframe}
     lever_table = tables[("lever", "baseline", "meaning")]
     assert list(lever_table["lever"]) == [
         lever.path for group in levers.levers().values() for lever in group
     ]
-    metric_table = tables[("metric", "meaning")]
-    assert dict(zip(metric_table["metric"], metric_table["meaning"], strict=True)) == DAILY_METRICS
-    kpi_table = tables[("kpi", "meaning")]
-    assert dict(zip(kpi_table["kpi"], kpi_table["meaning"], strict=True)) == RUN_KPIS
-    published = ROOT / "docs" / "facts.csv"
-    if published.is_file():
-        (shown,) = facts_tables(at)
-        assert list(shown["fact"]) == list(pd.read_csv(published)["fact"])
+    assert dict(zip(*tables[("kpi", "meaning")].T.values, strict=True)) == sim.RUN_KPIS
 
 
-def test_model_page_measures_the_facts_on_a_baseline_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)  # the facts cache lives under ./runs/facts
-    at = open_app("views/model.py")
-    at.number_input(key="model.facts_days").set_value(4).run()
-    at.button(key="model.facts_run").click().run()
-    assert_no_exception(at)
-    facts = facts_tables(at)[-1].set_index("fact")
-    model = EcosystemModel(runs.with_days(load_scenario(BASELINE), 4))
-    model.run(4)
-    lowest_share = float(model.daily_metrics()["ordinary_share"].min())
-    assert facts.loc["F2", "value"] == format_number(lowest_share)
-    assert list((tmp_path / "runs" / "facts").glob("baseline-*.csv"))
+def test_every_metric_has_a_plain_title_and_unit() -> None:
+    from sim.metrics import display
 
-    again = open_app("views/model.py")  # a new session reads the saved table
-    again.number_input(key="model.facts_days").set_value(4).run()
-    assert any("From `runs/facts/" in caption.value for caption in again.caption)
-    reread = facts_tables(again)[-1].set_index("fact")
-    assert str(reread.loc["F2", "value"]) == str(facts.loc["F2", "value"])
+    assert display.missing() == []
+    assert kpi_display("gmv_real_total").format(53.8e9) == "¥53.8B"
+    assert kpi_display("ordinary_share_mean").format(0.9937) == "99.4%"
+    assert kpi_display("complaint_rate").format_change(-0.0004) == "−0.04 pp"
+    assert kpi_display("exposure_gini_mean").is_better(-0.01) is True
+    assert kpi_display("average_order_value").is_better(5.0) is None
 
 
-# -- formatting ---------------------------------------------------------------------------
+def test_intervals_are_students_t_and_clear_excludes_zero() -> None:
+    from scipy import stats  # type: ignore[import-untyped]
+
+    values = [1.0, 2.0, 4.0]
+    _, low, high = kpis.interval(values)
+    expected = stats.t.interval(0.95, 2, loc=np.mean(values), scale=stats.sem(values))
+    assert (low, high) == pytest.approx(expected)
+    assert math.isnan(kpis.interval([3.0])[1])
+    rows = kpis.compare(
+        {"a": [{"x": 1.0}, {"x": 2.0}], "b": [{"x": 3.0}, {"x": 4.1}]}, reference="a"
+    )
+    assert [r.clear for r in rows if r.policy == "b"] == [True]
 
 
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [
-        (745_774_082_205.6, "746B"),
-        (8_768_799_000.0, "8.77B"),
-        (4_015_307.7, "4.02M"),
-        (27_217.0, "27.2K"),
-        (9_999.0, "9,999"),
-        (12.5, "12.50"),
-        (0.0, "0"),
-        (-1_500_000.0, "-1.50M"),
-        (2.5e15, "2,500T"),
-    ],
-)
-def test_kpi_numbers_are_compact_and_right(value: float, shown: str) -> None:
-    assert runs.compact(value) == shown
-
-
-def test_kpi_cards_say_what_they_show() -> None:
-    cards = {card.kpi: card for card in runs.KPI_CARDS}
-    assert cards["gmv_real_total"].format(36.0e9) == "¥36.0B"
-    assert cards["ordinary_share_mean"].format(0.986) == "98.6%"
-    assert cards["exposure_gini_mean"].format(0.5974) == "0.597"
-    assert cards["active_creators_final"].format(27_217.0) == "27.2K"
-    assert all(card.help == RUN_KPIS[card.kpi] for card in runs.KPI_CARDS)
-
-
-# -- how the app is served ---------------------------------------------------------------
+def test_binding_days_read_the_cap_against_the_plain_allocation() -> None:
+    result = sim.simulate(jobs.with_run(tiny_baseline(), 5, 12))
+    daily = result.daily
+    counted = kpis.binding_days(result)
+    assert counted["cap_binding_days"] == int((daily["exposure_gini_plain"] > 0.6 + 1e-6).sum())
+    assert counted["floor_binding_days"] == int((daily["ordinary_share"] <= 0.7 + 1e-4).sum())
 
 
 def test_ecosim_app_serves_on_loopback_without_error_details() -> None:
     args = build_parser().parse_args(["app", "--port", "8642", "--headless"])
     command = command_line(args.address, args.port, args.headless)
     assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == MAIN
-    for option in (
-        "--server.address=127.0.0.1",
-        "--server.port=8642",
-        "--server.headless=true",
-        "--server.maxUploadSize=1",
-        "--client.showErrorDetails=false",
-    ):
+    for option in ("--server.address=127.0.0.1", "--server.port=8642",
+                   "--client.showErrorDetails=false"):  # fmt: skip
         assert option in command
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] is False
-    assert config["server"]["maxUploadSize"] == 1
-    assert (config["server"]["address"], config["server"]["port"]) == ("127.0.0.1", 8501)

@@ -1,9 +1,10 @@
-"""The app in a real browser: start the server, run the baseline on Explore in headless
-Chromium, wait for the charts, check that no error is shown, and save a screenshot.
+"""The app in a real browser (Debian's headless Chromium, driven by Playwright): walk
+Explore (edit a lever, run, read the deltas), reload its link, Compare three policies,
+sweep a response curve (3 points x 2 seeds) and find the app's runs in Results.
 
-Needs Debian's ``chromium`` (``.ci/run`` installs it); Playwright drives it, its own
-browsers are never downloaded. ``ECOSIM_SCREENSHOT=docs/app.png`` also writes the
-README's screenshot.
+Runs use the app's ``tiny`` resolution (5k fans) for 30 days. Screenshots of each page
+go to a temporary directory, and to ``docs/`` (the README's pictures) when
+``ECOSIM_SCREENSHOTS=docs`` is set. Playwright's own browsers are never downloaded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ import pytest
 from sim.commands.app import command_line
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, ViewportSize
+    from playwright.sync_api import Browser, Locator, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,9 +37,14 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
-EXPLORE_CHARTS = 7
-RUN_TIMEOUT_MS = 180_000
+VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
+RUN_TIMEOUT_MS = 120_000
+TINY = {"res": "tiny", "days": "30", "seeds": "2"}
+SCROLL_TO = """element => {
+  element.scrollIntoView({block: 'start'});
+  document.querySelector('[data-testid="stMain"]')?.scrollBy(0, -130);
+}"""
+"""Scroll an element to the top of the page, below the sticky Run bar."""
 
 pytestmark = [
     pytest.mark.browser,
@@ -70,12 +77,22 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Streamlit server for the app on a free loopback port, always stopped after."""
+    """A Streamlit server for the app on a free loopback port, its runs, policies and
+    sweeps in a temporary directory; always stopped after."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    work = tmp_path_factory.mktemp("app")
+    log = work / "streamlit.log"
+    env = {
+        **os.environ,
+        "ECOSIM_APP_RUNS": str(work / "runs"),
+        "ECOSIM_APP_POLICIES": str(work / "policies"),
+        "ECOSIM_APP_SWEEPS": str(work / "sweeps"),
+    }
     command = command_line("127.0.0.1", port, headless=True)  # as `ecosim app` starts it
     with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env=env
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, server, log)
@@ -104,19 +121,18 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    """A new session of the app on Explore, once its Run button shows."""
-    from playwright.sync_api import expect
-
+@pytest.fixture(scope="module")
+def page(browser: Browser) -> Iterator[Page]:
+    """One tab for the whole walk: the pages share the session, as a planner's would."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
-        tab = context.new_page()
-        tab.goto(app_url, wait_until="domcontentloaded")
-        expect(tab.get_by_role("button", name="Run", exact=True)).to_be_visible(timeout=60_000)
-        yield tab
+        yield context.new_page()
     finally:
         context.close()
+
+
+def link(base: str, path: str = "", **params: str) -> str:
+    return f"{base}/{path}?{urllib.parse.urlencode(params)}"
 
 
 def assert_no_error_shown(page: Page) -> None:
@@ -124,42 +140,122 @@ def assert_no_error_shown(page: Page) -> None:
         assert page.locator(error).count() == 0, page.locator(error).first.inner_text()
 
 
-def test_explore_runs_the_baseline_in_chromium(page: Page, tmp_path: Path) -> None:
+def screenshot(page: Page, name: str, tmp: Path) -> None:
+    page.wait_for_timeout(800)  # let Vega finish drawing
+    shot = page.screenshot(path=str(tmp / name), full_page=False)
+    folder = os.environ.get("ECOSIM_SCREENSHOTS")
+    if folder:
+        (ROOT / folder / name).write_bytes(shot)
+
+
+def wait_idle(page: Page) -> None:
+    """Until Streamlit has finished running the page's script."""
     from playwright.sync_api import expect
 
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=RUN_TIMEOUT_MS)
+
+
+def set_slider(page: Page, slider: Locator, target: float) -> None:
+    """Move a slider with the arrow keys (one step a press) until it shows ``target``;
+    a press during a rerun may be lost, so the value is read back each time."""
+    from playwright.sync_api import expect
+
+    for _ in range(60):
+        value = float(slider.get_attribute("aria-valuetext") or "nan")
+        if abs(value - target) < 1e-9:
+            break
+        slider.focus()
+        slider.press("ArrowLeft" if value > target else "ArrowRight")
+        page.wait_for_timeout(120)
+    expect(slider).to_have_attribute("aria-valuetext", f"{target:g}", timeout=10_000)
+
+
+def test_explore_edit_run_and_read_the_deltas(page: Page, app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(link(app_url, **TINY), wait_until="domcontentloaded")
+    run = page.get_by_role("button", name="Run", exact=True)
+    expect(run).to_be_visible(timeout=60_000)
+    cap = page.locator('[data-testid="stSlider"]').filter(has_text="gini cap").get_by_role("slider")
+    set_slider(page, cap, 0.45)
+    wait_idle(page)
+    sidebar = page.locator('[data-testid="stSidebarContent"]')
+    sidebar.evaluate("bar => bar.scrollTo(0, bar.scrollHeight)")
+    expect(run).to_be_in_viewport()  # the Run bar stays in view
+    sidebar.evaluate("bar => bar.scrollTo(0, 0)")
     started = time.monotonic()
-    page.get_by_role("button", name="Run", exact=True).click()
-    charts = page.locator('[data-testid="stVegaLiteChart"]')
-    expect(charts).to_have_count(EXPLORE_CHARTS, timeout=RUN_TIMEOUT_MS)
-    expect(charts.locator("canvas, svg").first).to_be_visible(timeout=30_000)
-    elapsed = time.monotonic() - started
-    expect(page.locator('[data-testid="stMetric"]')).to_have_count(6)
+    run.click()
+    expect(page.get_by_text("baseline (edited) against baseline")).to_be_visible(
+        timeout=RUN_TIMEOUT_MS
+    )
+    first = time.monotonic() - started
+    expect(page.get_by_text("2 of 2 seeds;")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    everything = time.monotonic() - started
+    wait_idle(page)
+    expect(page.locator('[data-testid="stMetricDelta"]').first).to_contain_text("vs baseline")
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    assert "traffic.gini_cap=0.45" in page.url
     assert_no_error_shown(page)
-    page.wait_for_timeout(1000)  # let Vega finish drawing before the screenshot
-    heading = page.get_by_text("seed 2019").first
-    heading.evaluate("element => element.scrollIntoView({block: 'start'})")
-    page.locator('[data-testid="stSidebarContent"]').evaluate("sidebar => sidebar.scrollTo(0, 0)")
-    shot = page.screenshot(path=str(tmp_path / "explore.png"))
-    target = os.environ.get("ECOSIM_SCREENSHOT")
-    if target:
-        (ROOT / target).write_bytes(shot)
-    print(f"baseline on Explore: results shown {elapsed:.1f} s after Run")
+    page.get_by_text("baseline (edited) against baseline").evaluate(SCROLL_TO)
+    screenshot(page, "app.png", tmp_path)
+    print(f"tiny Explore in Chromium: first seed {first:.1f} s, both seeds {everything:.1f} s")
+
+    shared = page.url
+    page.goto(shared, wait_until="domcontentloaded")  # reload by URL, a fresh session
+    expect(run).to_be_visible(timeout=60_000)
+    restored = page.locator('[data-testid="stSlider"]').filter(has_text="gini cap")
+    expect(restored.get_by_role("slider")).to_have_attribute("aria-valuetext", "0.45")
+    expect(page.get_by_text("runs are cached")).to_be_visible(timeout=30_000)
 
 
-def test_a_bad_upload_shows_the_field_not_a_traceback(page: Page, tmp_path: Path) -> None:
+def test_compare_three_policies(page: Page, app_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_text("an uploaded YAML file").click()
-    chooser = page.locator('[data-testid="stSidebar"] input[type="file"]')
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("traffic:\n  gini_cap: 2\n")
-    chooser.set_input_files(bad)
-    error = page.locator('[data-testid="stAlertContentError"]')
-    expect(error).to_contain_text("traffic.gini_cap", timeout=30_000)
-    expect(error).to_contain_text("must be between 0 and 1, got 2")
-    assert page.locator('[data-testid="stException"]').count() == 0
+    params = {**TINY, "count": "3", "p1": "baseline", "p2": "baseline", "p3": "centralized",
+              "e2": "traffic.gini_cap=0.4", "n2": "cap-0.4", "e1": "", "e3": ""}  # fmt: skip
+    page.goto(link(app_url, "compare", **params), wait_until="domcontentloaded")
+    button = page.get_by_role("button", name="Compare", exact=True)
+    expect(button).to_be_enabled(timeout=60_000)
+    button.click()
+    expect(page.get_by_text("3 policies against baseline")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.get_by_text("2 of 2 seeds, 30 days each")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    wait_idle(page)
+    table = page.locator('[data-testid="stDataFrame"]')
+    expect(table).to_have_count(1)
+    expect(page.get_by_role("button", name="Export the comparison (HTML report)")).to_be_visible()
+    assert_no_error_shown(page)
+    page.get_by_text("3 policies against baseline").evaluate(SCROLL_TO)
+    screenshot(page, "app-compare.png", tmp_path)
 
-    huge = tmp_path / "huge.yaml"
-    huge.write_bytes(b"#" * (2 * 2**20))
-    chooser.set_input_files(huge)
-    expect(page.get_by_text("File must be 1.0MB or smaller")).to_be_visible(timeout=30_000)
+
+def test_response_curve_three_points_two_seeds(page: Page, app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    params = {**TINY, "lever": "traffic.gini_cap", "low": "0.3", "high": "0.9",
+              "points": "3", "none": "false"}  # fmt: skip
+    page.goto(link(app_url, "curves", **params), wait_until="domcontentloaded")
+    button = page.get_by_role("button", name="Sweep", exact=True)
+    expect(button).to_be_enabled(timeout=60_000)
+    expect(
+        page.get_by_text("6 runs (traffic.gini_cap = 0.3, 0.6, 0.9; 2 seeds each)")
+    ).to_be_visible()
+    button.click()
+    expect(page.get_by_text("3 points, 2 seeds each")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    wait_idle(page)
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(5)
+    assert_no_error_shown(page)
+    page.get_by_text("3 points, 2 seeds each").evaluate(SCROLL_TO)
+    screenshot(page, "app-curves.png", tmp_path)
+
+
+def test_results_lists_the_app_runs(page: Page, app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/results", wait_until="domcontentloaded")
+    table = page.locator('[data-testid="stDataFrame"]')
+    expect(table).to_have_count(1, timeout=60_000)
+    wait_idle(page)
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=30_000)
+    assert_no_error_shown(page)
+    screenshot(page, "app-results.png", tmp_path)

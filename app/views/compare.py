@@ -54,8 +54,8 @@ def policy_slots(options: list[str]) -> None:
             key = f"compare.scenario.{index}"
             if state.get(key) not in options:
                 state[key] = options[0] if index == 0 else options[min(index, len(options) - 1)]
-            st.selectbox("scenario", options, key=key, on_change=_rename, args=(index,))
-            state.setdefault(f"compare.name.{index}", state[key].removeprefix("saved: "))
+            source = st.selectbox("scenario", options, key=key)
+            _default_name(index, source)
             st.text_input(
                 "name", key=f"compare.name.{index}", help="How tables and charts call it."
             )
@@ -68,8 +68,17 @@ def policy_slots(options: list[str]) -> None:
             )
 
 
-def _rename(index: int) -> None:
-    state[f"compare.name.{index}"] = state[f"compare.scenario.{index}"].removeprefix("saved: ")
+def _default_name(index: int, source: str) -> None:
+    """Name a policy after its scenario until the planner types a name of their own."""
+    key, named = f"compare.name.{index}", f"compare.named_from.{index}"
+    previous = state.get(named)
+    if previous != source and state.get(key, "") in ("", _short(previous)):
+        state[key] = _short(source)
+    state[named] = source
+
+
+def _short(source: str | None) -> str:
+    return "" if source is None else source.removeprefix(policies.SAVED_PREFIX)
 
 
 def read_policies(
@@ -134,8 +143,26 @@ state.setdefault("compare.seeds", 3)
 state.setdefault("compare.days", policies.APP_DAYS)
 state.setdefault("compare.res", "full")
 state.setdefault("compare.series", DEFAULT_SERIES)
+URL_FIELDS: dict[str, tuple[str, type]] = {
+    "seeds": ("compare.seeds", int),
+    "days": ("compare.days", int),
+    "res": ("compare.res", str),
+    "count": ("compare.count", int),
+    **{
+        f"{name}{i + 1}": (f"compare.{key}.{i}", str)
+        for i in range(MAX_POLICIES)
+        for name, key in (("p", "scenario"), ("e", "edits"), ("n", "name"))
+    },
+}
+"""What the link carries: the settings and each policy's source (p1), edits (e1), name (n1)."""
+for field, reason in policies.restore_from_url("compare.ready", URL_FIELDS).items():
+    st.warning(f"The link's `{field}` was not applied: {reason}")
+for index in range(MAX_POLICIES):  # a name from the link counts as the planner's own
+    if f"compare.name.{index}" in state and f"compare.scenario.{index}" in state:
+        state.setdefault(f"compare.named_from.{index}", state[f"compare.scenario.{index}"])
 options = sources()
-top = st.container()
+streaming.sticky_style()
+top = streaming.bar_container("compare")
 st.button(
     "Baseline vs centralized",
     on_click=preset,
@@ -151,6 +178,13 @@ settings[3].selectbox(
     "resolution", list(policies.RESOLUTIONS), key="compare.res", help=policies.RESOLUTION_NOTE
 )
 policy_slots(list(options))
+policies.write_url(
+    {
+        k: v
+        for k, v in URL_FIELDS.items()
+        if k[1:].isdigit() is False or int(k[1:]) <= int(state["compare.count"])
+    }
+)
 chosen, problems = read_policies(options, state["compare.res"])
 seed_base = next(iter(chosen.values())).run.seed if chosen else 2019
 seeds = jobs.seeds_for(seed_base, int(state["compare.seeds"]))
@@ -159,8 +193,8 @@ job: jobs.Job | None = state.get(JOB)
 missing = jobs.missing(chosen, seeds, days) if not problems else []
 estimate = streaming.estimate_text(missing, len(chosen) * len(seeds))
 if streaming.run_bar("compare", "Compare", problems, estimate, job, top) and not problems:
-    job = jobs.start(chosen, seeds, days)
-    state[JOB] = job
+    state[JOB] = jobs.start(chosen, seeds, days)
+    st.rerun()  # draw the bar again: Stop is live while the job runs
 series = st.multiselect(
     "series to chart",
     charts.NUMERIC_METRICS,
@@ -168,7 +202,10 @@ series = st.multiselect(
     format_func=lambda name: daily_display(name).title,
 )
 if job is not None:
+    was_running = not job.done
     streaming.follow(job, lambda j: show_job(j, series))
+    if was_running:
+        st.rerun()
     if job.done and job.paired():
         reference = next(iter(job.policies))
         paired = job.paired()

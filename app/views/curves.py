@@ -57,7 +57,24 @@ state.setdefault("curves.source", "baseline")
 state.setdefault("curves.kpis", DEFAULT_KPIS)
 state.setdefault("curves.tradeoff", TRADEOFF_X[0])
 
-top = st.container()
+URL_FIELDS: dict[str, tuple[str, type]] = {
+    "lever": ("curves.lever", str),
+    "low": ("curves.low", float),
+    "high": ("curves.high", float),
+    "points": ("curves.points", int),
+    "none": ("curves.none", bool),
+    "seeds": ("curves.seeds", int),
+    "days": ("curves.days", int),
+    "res": ("curves.res", str),
+    "src": ("curves.source", str),
+}
+"""What the link carries: the lever, its range and the run settings."""
+for field, reason in policies.restore_from_url("curves.ready", URL_FIELDS).items():
+    st.warning(f"The link's `{field}` was not applied: {reason}")
+if state.get("curves.lever") not in levers.SLIDERS:
+    state["curves.lever"] = "traffic.gini_cap"
+streaming.sticky_style()
+top = streaming.bar_container("curves")
 left, middle, right = st.columns(3)
 with left:
     lever = lever_choice()
@@ -82,6 +99,7 @@ with right:
         format_func=lambda name: policies.RESOLUTIONS[name].label, help=policies.RESOLUTION_NOTE,
     )  # fmt: skip
 
+policies.write_url(URL_FIELDS)
 values = curves.lever_values(
     float(state["curves.low"]), float(state["curves.high"]), int(state["curves.points"]), integer
 )
@@ -107,19 +125,46 @@ if not problems:
         f"{runs_total} runs ({lever.path} = {shown}; {len(seeds)} seeds each); "
         f"about {streaming.duration(seconds)} plus the cluster's start."
     )
-pressed = streaming.run_bar("curves", "Sweep", problems, estimate, None, top)
+RUNNING = "curves.running"
+"""The sweep file text of the sweep this session is running (it runs in the page itself)."""
+
+
+def stop_sweep() -> None:
+    state["curves.stopped"] = True
+
+
+if state.pop("curves.stopped", False) and RUNNING in state:
+    state.pop(RUNNING)
+    st.warning(
+        "Stopped. The runs that had finished are saved in the sweep directory; Sweep again "
+        "with the same settings makes only the rest.",
+        icon=":material/stop_circle:",
+    )
+running = state.get(RUNNING)
+busy = "a sweep on a local Dask cluster" if running else None
+pressed = streaming.run_bar(
+    "curves", "Sweep", problems, estimate, None, top, busy=busy, on_stop=stop_sweep
+)
 if pressed and not problems:
+    state[RUNNING] = text
+    st.rerun()  # draw the bar again with Stop live, then sweep
+if running:
     bar = st.progress(0.0, text="Starting a local Dask cluster")
 
     def on_run(done: int, total: int) -> None:
         bar.progress(done / max(total, 1), text=f"{done} of {total} runs finished")
 
+    # Stop reruns the page, which interrupts this call: the cluster closes, finished runs
+    # stay in the sweep directory and its ledger.
     with st.spinner("Sweeping on a local Dask cluster"):
-        outcome = curves.run(text, workers=None, on_run=on_run)
+        outcome = curves.run(running, workers=None, on_run=on_run)
     bar.empty()
+    state.pop(RUNNING, None)
     state[RESULT] = (str(outcome.root), lever.path)
-    for failure in outcome.failed[:5]:
-        st.error(f"A run failed: {failure}")
+    state["curves.failed"] = outcome.failed[:5]
+    st.rerun()
+for failure in state.get("curves.failed", []):
+    st.error(f"A run failed: {failure}")
 
 if RESULT not in state:
     st.info("Choose a lever and a range, then press **Sweep**.", icon=":material/show_chart:")

@@ -16,7 +16,7 @@ PREFIX = "explore"
 JOB = "explore.job"
 WARM = "explore.warm"
 DEFAULT_SERIES = ["exposure_gini", "ordinary_share", "gmv_real", "follower_gini"]
-URL_KEYS = ("src", "pin", "seeds", "days", "res")
+URL_KEYS = ("src", "pin", "seeds", "days", "res", "name")
 state = st.session_state
 
 
@@ -167,12 +167,16 @@ def run_settings() -> None:
     )
 
 
-def save_and_pin(edited: sim.Scenario | None) -> None:
+def save_and_pin(edited: sim.Scenario | None, problems: dict[str, str]) -> None:
     st.text_input(
         "policy name", key=levers.widget_key(PREFIX, "name"),
         help="A slug: it names the saved file and the run directories.",
     )  # fmt: skip
+    if "name" in problems:
+        st.error(f"`name`: {problems['name']}", icon=":material/error:")
     st.text_area("description", key=levers.widget_key(PREFIX, "description"), height=68)
+    if "description" in problems:
+        st.error(f"`description`: {problems['description']}", icon=":material/error:")
     left, right = st.columns(2)
     if left.button("Save policy", icon=":material/save:", disabled=edited is None):
         assert edited is not None
@@ -287,11 +291,11 @@ missing = jobs.missing(wanted, seeds, days) if runnable is not None else []
 estimate = streaming.estimate_text(missing, len(seeds) * 2)
 
 with st.sidebar:
-    bar = st.container()
+    bar = streaming.bar_container("explore")
     sidebar_sources()
     run_settings()
     lever_widgets(pinned, problems)
-    save_and_pin(edited)
+    save_and_pin(edited, problems)
     downloads.scenario_file(edited or pinned).button(st.sidebar)
 pressed = streaming.run_bar("explore", "Run", blocked, estimate, job, bar)
 
@@ -301,9 +305,9 @@ if resolution != "full":
     st.caption(f"**Resolution: {resolution}.** {policies.RESOLUTION_NOTE}")
 
 if pressed and runnable is not None:
-    job = jobs.start({labels[0]: reference, labels[1]: runnable}, seeds, days)
-    state[JOB] = job
+    state[JOB] = jobs.start({labels[0]: reference, labels[1]: runnable}, seeds, days)
     state["explore.labels"] = labels
+    st.rerun()  # draw the Run bar again: Stop is live while the job runs
 
 state.setdefault("explore.series", DEFAULT_SERIES)
 st.multiselect(
@@ -315,8 +319,19 @@ st.multiselect(
 )
 if job is None:
     st.info("Move the levers in the sidebar and press **Run**.", icon=":material/tune:")
+    jobs.pool()  # start the workers while the planner reads
+    if not blocked and edited is not None:
+        warm = jobs.prewarm({labels[0]: reference}, seeds, days)
+        if warm is not None:
+            state[WARM] = warm
+            st.caption(
+                f"Running the pinned baseline's {len(seeds)} seeds in the background "
+                f"(about {streaming.duration(warm.estimate_s)}), so that Run only has the "
+                "edited policy left to make."
+            )
 else:
     reference_label, edited_label = state["explore.labels"]
+    was_running = not job.done
     streaming.follow(job, lambda j: show_job(j, reference_label, edited_label))
     if job.done and job.paired():
         first = job.results(edited_label)[0]
@@ -324,3 +339,5 @@ else:
         left, right = st.columns(2)
         csv.button(left)
         parquet.button(right)
+    if was_running:
+        st.rerun()  # the job ended: Run again, Stop off, the estimate back

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import jobs, levers, policies
 from sim.analysis.facts import facts_table
-from sim.commands.tables import format_number, format_value
+from sim.commands.terminal import format_number, format_value
 from sim.metrics.catalogue import DAILY_METRICS, RUN_KPIS
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario

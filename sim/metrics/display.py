@@ -47,7 +47,7 @@ UNIT_WORDS: dict[Unit, str] = {
     "share": "%",
     "rate": "%",
     "gini": "",
-    "days": "days",
+    "days": "",
     "number": "",
     "flag": "",
 }
@@ -94,7 +94,7 @@ class Display:
             case "yuan":
                 return _signed_prefix(value, "¥")
             case "count":
-                return compact(value)
+                return compact(value) if abs(value) >= 1e4 else f"{value:,.0f}"
             case "share":
                 return f"{value:.1%}"
             case "rate":
