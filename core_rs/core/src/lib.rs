@@ -5,6 +5,7 @@
 //! `core_rs/python` (`sim._core`) only converts and validates arrays and calls in here.
 
 pub mod allocate;
+pub mod audience;
 pub mod blocks;
 pub mod chunks;
 pub mod gini;

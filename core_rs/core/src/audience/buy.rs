@@ -1,0 +1,333 @@
+//! The third call of the day: orders from fans who viewed the work, within budget and
+//! capacity; and the trust update after settlement.
+
+use rayon::prelude::*;
+
+use super::draw;
+use super::relations::{Relation, BOUGHT};
+use super::{
+    day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FAN_CHUNK,
+    STRANGER_TRUST, TRUST_FLOOR,
+};
+use crate::profile;
+use crate::rng::Stream;
+
+/// Highest value of `0.5 + trust` (trust is at most 1): the thinning bound.
+const MAX_TRUST_TERM: f64 = 1.5;
+
+/// Today's offers, one entry per work of the day's viewing.
+#[derive(Clone, Copy, Debug)]
+pub struct Offers<'a> {
+    /// Purchase probability per view for a trust of 0.5 (everything but trust: value,
+    /// skill, live, quality, event); 0 for works without goods.
+    pub p_buy: &'a [f64],
+    pub price: &'a [f64],
+    /// The price the viewer considers fair.
+    pub reference_price: &'a [f64],
+    /// Followers on their follow page buy this many times more readily.
+    pub follow_factor: f64,
+}
+
+/// The day's orders, one entry each, in the order they were taken.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Orders {
+    pub fan: Vec<i64>,
+    pub work: Vec<i64>,
+    pub creator: Vec<i64>,
+    pub price: Vec<f64>,
+    /// The fan had bought from this creator before this order.
+    pub repeat: Vec<bool>,
+    /// The order came from a follow-page view (else from a discovery view).
+    pub from_follow: Vec<bool>,
+    /// Follows undone because a new buyer relation needed the slot.
+    pub evicted_follows: u64,
+}
+
+impl Audience {
+    /// Turn today's views into orders. Follow-page candidates first (fans in order), then
+    /// discovery candidates (works in order); a candidate orders when the price seems fair
+    /// (`min(1, (reference / price)^sensitivity)`), its budget covers the price and the
+    /// creator has capacity left. `capacity_left` (per creator) and `budget_left` (per fan)
+    /// are updated in place.
+    pub fn buy(
+        &mut self,
+        seed: u64,
+        day: u64,
+        offers: &Offers<'_>,
+        capacity_left: &mut [i64],
+        budget_left: &mut [f64],
+    ) -> Result<Orders, InputError> {
+        self.expect_stage(Stage::Viewed, day, "buy")?;
+        let day16 = day_u16(day)?;
+        self.check_offers(offers, capacity_left, budget_left)?;
+        profile::start();
+        let candidates = self.follow_candidates(seed, day, offers);
+        profile::mark("follow candidates");
+        let viewed = std::mem::take(&mut self.viewed);
+        let mut orders = Orders::default();
+        let mut events = Vec::new();
+        for (fan, work) in candidates {
+            let (fan, work) = (fan as usize, work as usize);
+            let creator = viewed.work_creator[work];
+            let price = offers.price[work];
+            if capacity_left[creator as usize] > 0 && budget_left[fan] >= price {
+                capacity_left[creator as usize] -= 1;
+                budget_left[fan] -= price;
+                self.order(
+                    &mut orders,
+                    &mut events,
+                    fan,
+                    work,
+                    creator,
+                    price,
+                    true,
+                    day16,
+                );
+            }
+        }
+        for w in 0..viewed.work_creator.len() {
+            let views = viewed.views_discovery[w];
+            let p_buy = offers.p_buy[w];
+            if views == 0 || p_buy <= 0.0 {
+                continue;
+            }
+            let creator = viewed.work_creator[w];
+            let price = offers.price[w];
+            let ratio = offers.reference_price[w] / price;
+            let p_max = (p_buy * MAX_TRUST_TERM).min(1.0);
+            let mut s = Stream::new(seed, day, viewed.work_uid[w], purpose::BUY_DISCOVERY);
+            let n = draw::binomial(&mut s, views, p_max);
+            for _ in 0..n {
+                if capacity_left[creator as usize] <= 0 {
+                    break;
+                }
+                let fan = viewed.discovery_viewer(&mut s, w, views, &self.fans_by_category);
+                let trust = self.relations[fan]
+                    .find(creator)
+                    .map_or(STRANGER_TRUST, |r| r.trust);
+                let p = (p_buy * (0.5 + trust as f64)).min(1.0);
+                let fair = ratio.powf(self.sensitivity[fan] as f64).min(1.0);
+                if s.uniform() * p_max >= p || s.uniform() >= fair || budget_left[fan] < price {
+                    continue;
+                }
+                capacity_left[creator as usize] -= 1;
+                budget_left[fan] -= price;
+                self.order(
+                    &mut orders,
+                    &mut events,
+                    fan,
+                    w,
+                    creator,
+                    price,
+                    false,
+                    day16,
+                );
+            }
+        }
+        profile::mark("orders");
+        let mut viewed = viewed;
+        viewed.events.extend(events);
+        self.viewed = viewed;
+        self.stage = Stage::Bought;
+        Ok(orders)
+    }
+
+    fn check_offers(
+        &self,
+        offers: &Offers<'_>,
+        capacity_left: &[i64],
+        budget_left: &[f64],
+    ) -> Result<(), InputError> {
+        let n_works = self.viewed.work_creator.len();
+        same_length(&[
+            ("p_buy", offers.p_buy.len()),
+            ("price", offers.price.len()),
+            ("reference_price", offers.reference_price.len()),
+        ])?;
+        if offers.p_buy.len() != n_works {
+            return Err(InputError::new(
+                "p_buy",
+                format!(
+                    "length {} does not match the {n_works} works viewed today",
+                    offers.p_buy.len()
+                ),
+            ));
+        }
+        in_range("p_buy", offers.p_buy, Some(1.0))?;
+        in_range("price", offers.price, None)?;
+        in_range("reference_price", offers.reference_price, None)?;
+        if let Some(w) = (0..n_works).find(|&w| offers.p_buy[w] > 0.0 && offers.price[w] <= 0.0) {
+            return Err(InputError::new(
+                "price",
+                format!(
+                    "work {w} is offered (p_buy > 0) at a price of {}",
+                    offers.price[w]
+                ),
+            ));
+        }
+        if !offers.follow_factor.is_finite() || offers.follow_factor < 0.0 {
+            return Err(InputError::new(
+                "follow_factor",
+                format!(
+                    "must be finite and non-negative, got {}",
+                    offers.follow_factor
+                ),
+            ));
+        }
+        if capacity_left.len() != self.n_creators() {
+            return Err(InputError::new(
+                "capacity_left",
+                format!(
+                    "length {} does not match the {} creators",
+                    capacity_left.len(),
+                    self.n_creators()
+                ),
+            ));
+        }
+        if budget_left.len() != self.n_fans() {
+            return Err(InputError::new(
+                "budget_left",
+                format!(
+                    "length {} does not match the {} fans",
+                    budget_left.len(),
+                    self.n_fans()
+                ),
+            ));
+        }
+        if let Some(i) = budget_left.iter().position(|b| b.is_nan()) {
+            return Err(InputError::new("budget_left", format!("NaN at index {i}")));
+        }
+        Ok(())
+    }
+
+    /// Follow-page purchase candidates (fan, work) that accepted the price, per fan in
+    /// parallel with the fan's own stream; fans in order.
+    fn follow_candidates(&self, seed: u64, day: u64, offers: &Offers<'_>) -> Vec<(u32, u32)> {
+        let viewed = &self.viewed;
+        let parts: Vec<Vec<(u32, u32)>> = viewed
+            .follow_pages
+            .par_iter()
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut out = Vec::new();
+                for j in 0..chunk.offsets.len() - 1 {
+                    let fan = c * FAN_CHUNK + j;
+                    let page = viewed.follow_page(fan);
+                    if page.is_empty() {
+                        continue;
+                    }
+                    let mut s = Stream::new(seed, day, fan as u64, purpose::BUY_FOLLOW);
+                    for e in page {
+                        let w = e.work as usize;
+                        let p_buy = offers.p_buy[w];
+                        if p_buy <= 0.0 {
+                            continue;
+                        }
+                        let p = (p_buy * offers.follow_factor * (0.5 + e.trust as f64)).min(1.0);
+                        let n = draw::binomial(&mut s, e.views as u64, p);
+                        if n == 0 {
+                            continue;
+                        }
+                        let ratio = offers.reference_price[w] / offers.price[w];
+                        let fair = ratio.powf(self.sensitivity[fan] as f64).min(1.0);
+                        for _ in 0..n {
+                            if s.uniform() < fair {
+                                out.push((fan as u32, e.work));
+                            }
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        parts.concat()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn order(
+        &mut self,
+        orders: &mut Orders,
+        events: &mut Vec<super::FollowEvent>,
+        fan: usize,
+        work: usize,
+        creator: u32,
+        price: f64,
+        from_follow: bool,
+        day: u16,
+    ) {
+        let repeat = match self.relations[fan].find_mut(creator) {
+            Some(r) => {
+                let before = r.bought();
+                r.flags |= BOUGHT;
+                r.last_day = day;
+                before
+            }
+            None => {
+                let evicted = self.insert_relation(
+                    fan,
+                    Relation {
+                        creator,
+                        trust: STRANGER_TRUST,
+                        last_day: day,
+                        flags: BOUGHT,
+                    },
+                );
+                if evicted.is_some_and(|r| r.follows()) {
+                    orders.evicted_follows += 1;
+                }
+                self.unfollow_evicted(fan, evicted, events);
+                false
+            }
+        };
+        self.totals.orders[fan] += 1;
+        self.totals.spend[fan] += price;
+        orders.fan.push(fan as i64);
+        orders.work.push(work as i64);
+        orders.creator.push(creator as i64);
+        orders.price.push(price);
+        orders.repeat.push(repeat);
+        orders.from_follow.push(from_follow);
+    }
+
+    /// Trust after settlement: `trust += gain·(1 − trust)` after a good order,
+    /// `trust −= loss·trust` after a complaint (not below [`TRUST_FLOOR`]). Orders whose
+    /// relation has since been evicted change nothing.
+    pub fn settle(
+        &mut self,
+        orders_fan: &[i64],
+        orders_creator: &[i64],
+        complaint: &[bool],
+        trust_gain: f64,
+        trust_loss: f64,
+    ) -> Result<(), InputError> {
+        same_length(&[
+            ("orders_fan", orders_fan.len()),
+            ("orders_creator", orders_creator.len()),
+            ("complaint", complaint.len()),
+        ])?;
+        indices("orders_fan", orders_fan, self.n_fans())?;
+        indices("orders_creator", orders_creator, self.n_creators())?;
+        for (name, value) in [("trust_gain", trust_gain), ("trust_loss", trust_loss)] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(InputError::new(
+                    name,
+                    format!("must be between 0 and 1, got {value}"),
+                ));
+            }
+        }
+        for i in 0..orders_fan.len() {
+            if let Some(r) =
+                self.relations[orders_fan[i] as usize].find_mut(orders_creator[i] as u32)
+            {
+                let t = r.trust as f64;
+                let t = if complaint[i] {
+                    (t - trust_loss * t).max(TRUST_FLOOR as f64)
+                } else {
+                    t + trust_gain * (1.0 - t)
+                };
+                r.trust = t.min(1.0) as f32;
+            }
+        }
+        Ok(())
+    }
+}

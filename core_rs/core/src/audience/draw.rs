@@ -1,0 +1,156 @@
+//! Samplers on the keyed streams, sized to the fans' day: inversion with one uniform for
+//! the small cases (nearly all of them), a rounded normal for the large ones.
+
+use crate::rng::Stream;
+
+/// Means at or above this use the rounded normal approximation.
+const NORMAL_FROM: f64 = 30.0;
+/// Reciprocals 1/k for the inversion loops (a multiply instead of a divide per step).
+const INVERSES: usize = 256;
+static INVERSE: [f64; INVERSES] = {
+    let mut t = [0.0; INVERSES];
+    let mut k = 1;
+    while k < INVERSES {
+        t[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn inverse(k: u64) -> f64 {
+    if (k as usize) < INVERSES {
+        INVERSE[k as usize]
+    } else {
+        1.0 / k as f64
+    }
+}
+
+/// Poisson(lambda) by inversion from zero with one uniform, or a rounded normal from
+/// a mean of 30.
+pub fn poisson(s: &mut Stream, lambda: f64) -> u64 {
+    if lambda.is_nan() || lambda <= 0.0 {
+        return 0;
+    }
+    if lambda >= NORMAL_FROM {
+        let x = lambda + lambda.sqrt() * s.normal() + 0.5;
+        return if x < 0.0 { 0 } else { x as u64 };
+    }
+    let u = s.uniform();
+    let mut p = (-lambda).exp();
+    let mut cdf = p;
+    let mut k = 0u64;
+    // The bound only guards against a cdf that rounds below u at the far tail.
+    while u > cdf && k < 400 {
+        k += 1;
+        p *= lambda * inverse(k);
+        cdf += p;
+    }
+    k
+}
+
+/// Binomial(n, p) by inversion with one uniform for a mean below 30 (with p ≤ 1/2 by
+/// symmetry), a rounded normal above.
+pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
+    if n == 0 || p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if p > 0.5 {
+        return n - binomial(s, n, 1.0 - p);
+    }
+    let mean = n as f64 * p;
+    if mean < NORMAL_FROM {
+        let u = s.uniform();
+        let q = 1.0 - p;
+        let mut pk = if n <= 64 {
+            q.powi(n as i32)
+        } else {
+            (n as f64 * (-p).ln_1p()).exp()
+        };
+        if u <= pk {
+            return 0;
+        }
+        let ratio = p / q;
+        let mut cdf = pk;
+        let mut k = 0u64;
+        while u > cdf && k < n {
+            pk *= (n - k) as f64 * inverse(k + 1) * ratio;
+            k += 1;
+            cdf += pk;
+            // Past the mean the terms only shrink: stop once they no longer move the sum.
+            if pk < 1e-18 && k as f64 > mean {
+                break;
+            }
+        }
+        return k;
+    }
+    let sd = (mean * (1.0 - p)).sqrt();
+    let x = (mean + sd * s.normal() + 0.5).floor();
+    x.clamp(0.0, n as f64) as u64
+}
+
+/// Index of the entry of `cumulative` (inclusive prefix sums) that a draw below its last
+/// value falls in: the first `i` with `cumulative[i] > r`.
+#[inline]
+pub fn pick(cumulative: &[u64], r: u64) -> usize {
+    cumulative.partition_point(|&c| c <= r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moments(draws: &[u64]) -> (f64, f64) {
+        let n = draws.len() as f64;
+        let mean = draws.iter().sum::<u64>() as f64 / n;
+        let var = draws
+            .iter()
+            .map(|&x| (x as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        (mean, var)
+    }
+
+    #[test]
+    fn poisson_and_binomial_moments() {
+        for lambda in [0.3, 4.0, 29.0, 45.0, 400.0] {
+            let d: Vec<u64> = (0..40_000)
+                .map(|i| poisson(&mut Stream::new(1, 0, i, 0), lambda))
+                .collect();
+            let (m, v) = moments(&d);
+            assert!((m - lambda).abs() < 0.03 * lambda + 0.02, "{lambda}: {m}");
+            assert!((v - lambda).abs() < 0.06 * lambda + 0.02, "{lambda}: {v}");
+        }
+        for (n, p) in [
+            (5u64, 0.3),
+            (40, 0.1),
+            (1000, 0.01),
+            (200, 0.9),
+            (10_000, 0.4),
+            (1 << 40, 1e-12),
+        ] {
+            let d: Vec<u64> = (0..40_000)
+                .map(|i| binomial(&mut Stream::new(2, 0, i, 0), n, p))
+                .collect();
+            let (m, v) = moments(&d);
+            let (em, ev) = (n as f64 * p, n as f64 * p * (1.0 - p));
+            assert!((m - em).abs() < 0.03 * em + 0.02, "{n} {p}: {m}");
+            assert!((v - ev).abs() < 0.08 * ev + 0.02, "{n} {p}: {v}");
+            assert!(d.iter().all(|&x| x <= n));
+        }
+        assert_eq!(binomial(&mut Stream::new(0, 0, 0, 0), 7, 1.0), 7);
+        assert_eq!(binomial(&mut Stream::new(0, 0, 0, 0), 7, 0.0), 0);
+    }
+
+    #[test]
+    fn pick_finds_the_bucket() {
+        let cumulative = [2u64, 2, 5];
+        assert_eq!(pick(&cumulative, 0), 0);
+        assert_eq!(pick(&cumulative, 1), 0);
+        assert_eq!(pick(&cumulative, 2), 2);
+        assert_eq!(pick(&cumulative, 4), 2);
+    }
+}

@@ -1,0 +1,148 @@
+//! A fan's relations to creators: at most [`MAX_RELATIONS`], one per creator, 12 bytes each.
+
+/// The fan follows the creator (an edge of the follow graph).
+pub const FOLLOWS: u8 = 1;
+/// The fan has bought from the creator (a later order is a repeat purchase).
+pub const BOUGHT: u8 = 2;
+/// Relations per fan at most: the memory of the graph is bounded by fans × this.
+pub const MAX_RELATIONS: usize = 64;
+
+/// One (fan, creator) relation. `last_day` is the last day the fan saw the creator on its
+/// follow page, followed it or bought from it (days are below 2^16).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Relation {
+    pub creator: u32,
+    pub trust: f32,
+    pub last_day: u16,
+    pub flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Relation>() == 12);
+
+impl Relation {
+    #[inline]
+    pub fn follows(&self) -> bool {
+        self.flags & FOLLOWS != 0
+    }
+
+    #[inline]
+    pub fn bought(&self) -> bool {
+        self.flags & BOUGHT != 0
+    }
+}
+
+/// The relations of one fan, unordered. Its capacity never exceeds [`MAX_RELATIONS`]
+/// (a `Vec` grows by doubling from 4, and 64 is a power of two).
+#[derive(Clone, Debug, Default)]
+pub struct RelationList(Vec<Relation>);
+
+impl RelationList {
+    #[inline]
+    pub fn as_slice(&self) -> &[Relation] {
+        &self.0
+    }
+
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [Relation] {
+        &mut self.0
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A copy in a fresh allocation of just the capacity it needs (a power of two).
+    pub fn repacked(&self) -> Self {
+        if self.0.is_empty() {
+            return RelationList(Vec::new());
+        }
+        let mut v = Vec::with_capacity(self.0.len().next_power_of_two().max(4));
+        v.extend_from_slice(&self.0);
+        RelationList(v)
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    #[inline]
+    pub fn find(&self, creator: u32) -> Option<&Relation> {
+        self.0.iter().find(|r| r.creator == creator)
+    }
+
+    #[inline]
+    pub fn find_mut(&mut self, creator: u32) -> Option<&mut Relation> {
+        self.0.iter_mut().find(|r| r.creator == creator)
+    }
+
+    /// Add a relation to a creator the fan has none with. When the list is full the
+    /// stalest relation that is not FOLLOWS makes room (if all follow, the stalest follow
+    /// does); ties go to the lowest position. Returns the evicted relation.
+    pub fn insert(&mut self, relation: Relation) -> Option<Relation> {
+        debug_assert!(self.find(relation.creator).is_none());
+        if self.0.len() < MAX_RELATIONS {
+            self.0.push(relation);
+            return None;
+        }
+        let stalest = |follows: bool| {
+            self.0
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.follows() == follows)
+                .min_by_key(|(i, r)| (r.last_day, *i))
+                .map(|(i, _)| i)
+        };
+        let slot = stalest(false).or_else(|| stalest(true))?;
+        Some(std::mem::replace(&mut self.0[slot], relation))
+    }
+
+    /// Keep the relations for which `keep` holds, which may also rewrite them (order of
+    /// the kept ones preserved).
+    pub fn retain_mut(&mut self, keep: impl FnMut(&mut Relation) -> bool) {
+        self.0.retain_mut(keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(creator: u32, last_day: u16, flags: u8) -> Relation {
+        Relation {
+            creator,
+            trust: 0.5,
+            last_day,
+            flags,
+        }
+    }
+
+    #[test]
+    fn eviction_takes_the_stalest_non_follow_first() {
+        let mut list = RelationList::default();
+        for c in 0..MAX_RELATIONS as u32 {
+            let flags = if c == 7 || c == 9 { BOUGHT } else { FOLLOWS };
+            assert!(list.insert(rel(c, 100 - c as u16 % 50, flags)).is_none());
+        }
+        assert_eq!(list.capacity(), MAX_RELATIONS);
+        // Creators 7 (day 93) and 9 (day 91) do not follow; 9 is staler.
+        assert_eq!(
+            list.insert(rel(1000, 200, FOLLOWS)).map(|r| r.creator),
+            Some(9)
+        );
+        assert_eq!(
+            list.insert(rel(1001, 200, FOLLOWS)).map(|r| r.creator),
+            Some(7)
+        );
+        // All follow now: the stalest follow goes (creator 49, day 51).
+        let evicted = list.insert(rel(1002, 200, BOUGHT)).expect("full");
+        assert_eq!((evicted.creator, evicted.last_day), (49, 51));
+        assert_eq!(list.len(), MAX_RELATIONS);
+        assert_eq!(list.capacity(), MAX_RELATIONS);
+    }
+}

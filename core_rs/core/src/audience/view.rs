@@ -1,0 +1,702 @@
+//! The second call of the day: the planned views land on works. The follow page exactly
+//! per (fan, work), discovery per (work, category of the viewing fans) under the
+//! impression caps; then engagement, follows from discovery, fading follows, and reach.
+
+use rayon::prelude::*;
+
+use super::draw;
+use super::relations::{RelationList, FOLLOWS};
+use super::{
+    day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FADE_DAYS,
+    FAN_CHUNK, UNFOLLOW_HAZARD,
+};
+use crate::profile;
+use crate::rng::Stream;
+
+/// Passes of the capped multinomial before the rest is apportioned to the remaining caps.
+const MAX_PASSES: usize = 16;
+
+/// Today's works, one entry per work (the allocation's works plus the filler works).
+#[derive(Clone, Copy, Debug)]
+pub struct WorksToday<'a> {
+    pub creator: &'a [i64],
+    /// Discovery impressions: a discovery view needs one, so they cap a work's views.
+    pub impressions: &'a [i64],
+    /// Quality as the fans see it on the cover (relative weight of being chosen).
+    pub appeal: &'a [f64],
+    pub category: &'a [i64],
+    pub commerce: &'a [bool],
+    /// Probability that a view engages (watches through, likes): the climbing signal.
+    pub engage_rate: &'a [f64],
+    /// Probability that a discovery view turns into a follow.
+    pub follow_rate: &'a [f64],
+    /// A stable id per work: the key of the work's random streams.
+    pub uid: &'a [i64],
+}
+
+/// The day's per-work views and the population totals.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Viewing {
+    pub views_discovery: Vec<i64>,
+    pub views_follow: Vec<i64>,
+    pub engaged: Vec<i64>,
+    /// New follows each work brought its creator.
+    pub follows: Vec<i64>,
+    /// Views by all fans (Σ over fans of their views: equal to Σ over works).
+    pub fan_views: u64,
+    pub total_follows: u64,
+    pub unfollows: u64,
+    /// Distinct fans who viewed at least one commerce work.
+    pub reached: u64,
+    pub median_views: f64,
+    pub mean_views: f64,
+}
+
+/// A follow (`follow`) or an unfollow of a creator by a fan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowEvent {
+    pub fan: u32,
+    pub creator: u32,
+    pub follow: bool,
+}
+
+/// Follow-page views of one fan on one work, with the fan's trust in its creator.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct FollowView {
+    pub work: u32,
+    pub views: u32,
+    pub trust: f32,
+}
+
+/// The follow-page views of one chunk of fans: fan `j` of the chunk has
+/// `entries[offsets[j]..offsets[j + 1]]`.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FollowChunk {
+    pub offsets: Vec<u32>,
+    pub entries: Vec<FollowView>,
+}
+
+/// What the viewing leaves for buying (today only; replaced every day).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Viewed {
+    pub work_creator: Vec<u32>,
+    pub work_uid: Vec<u64>,
+    pub views_discovery: Vec<u64>,
+    /// Discovery views by (work, category of the viewer), row-major `w * K + k`.
+    pub by_category: Vec<u64>,
+    pub follow_pages: Vec<FollowChunk>,
+    /// Per category, inclusive prefix sums of discovery views over that category's fans.
+    pub prefix: Vec<Vec<u64>>,
+    pub events: Vec<FollowEvent>,
+}
+
+impl Viewed {
+    pub fn clear(&mut self) {
+        self.work_creator.clear();
+        self.work_uid.clear();
+        self.views_discovery.clear();
+        self.by_category.clear();
+        self.follow_pages.clear();
+        self.prefix.iter_mut().for_each(Vec::clear);
+        self.events.clear();
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        self.work_creator.capacity() * 4
+            + (self.work_uid.capacity() + self.views_discovery.capacity()) * 8
+            + self.by_category.capacity() * 8
+            + self
+                .follow_pages
+                .iter()
+                .map(|c| c.offsets.capacity() * 4 + c.entries.capacity() * 12)
+                .sum::<usize>()
+            + self.prefix.iter().map(|p| p.capacity() * 8).sum::<usize>()
+            + self.events.capacity() * std::mem::size_of::<FollowEvent>()
+    }
+
+    /// Follow-page views of one fan today.
+    pub fn follow_page(&self, fan: usize) -> &[FollowView] {
+        let chunk = &self.follow_pages[fan / FAN_CHUNK];
+        let j = fan % FAN_CHUNK;
+        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize]
+    }
+
+    /// The fan behind one discovery view of `work`: its category in proportion to the
+    /// work's views by category, then a fan of that category in proportion to its
+    /// discovery views. `views` is the work's discovery views (> 0).
+    pub fn discovery_viewer(
+        &self,
+        s: &mut Stream,
+        work: usize,
+        views: u64,
+        fans_by_category: &[Vec<u32>],
+    ) -> usize {
+        let k_count = self.prefix.len();
+        let row = &self.by_category[work * k_count..(work + 1) * k_count];
+        let mut r = s.below(views);
+        let mut k = 0;
+        while r >= row[k] {
+            r -= row[k];
+            k += 1;
+        }
+        let prefix = &self.prefix[k];
+        let total = *prefix.last().expect("a category with views has fans");
+        fans_by_category[k][draw::pick(prefix, s.below(total))] as usize
+    }
+}
+
+/// What the follow-page pass over one chunk of fans produced.
+#[derive(Default)]
+struct ChunkView {
+    page: FollowChunk,
+    reached: Vec<bool>,
+    /// (fan, creator) of follows undone today: faded, or the creator left.
+    unfollows: Vec<(u32, u32)>,
+}
+
+/// Works of each creator today: `works[offsets[c]..offsets[c + 1]]`, in work order.
+struct WorksByCreator {
+    offsets: Vec<u32>,
+    works: Vec<u32>,
+}
+
+impl WorksByCreator {
+    fn new(creator: &[i64], n_creators: usize) -> Self {
+        let mut offsets = vec![0u32; n_creators + 1];
+        for &c in creator {
+            offsets[c as usize + 1] += 1;
+        }
+        for c in 0..n_creators {
+            offsets[c + 1] += offsets[c];
+        }
+        let mut next = offsets.clone();
+        let mut works = vec![0u32; creator.len()];
+        for (w, &c) in creator.iter().enumerate() {
+            works[next[c as usize] as usize] = w as u32;
+            next[c as usize] += 1;
+        }
+        WorksByCreator { offsets, works }
+    }
+
+    fn of(&self, creator: u32) -> &[u32] {
+        let c = creator as usize;
+        &self.works[self.offsets[c] as usize..self.offsets[c + 1] as usize]
+    }
+}
+
+impl Audience {
+    /// Spend the planned views on today's works (see the module docs and `docs/fans.md`).
+    ///
+    /// `covers_per_screen` covers make one discovery screen (1 in single column, where the
+    /// platform pushes the item and the fan does not choose); `match_bonus` multiplies the
+    /// weight of works of the fan's own interest; `creator_alive[c]` is false for creators
+    /// who have left (their relations are dropped).
+    #[allow(clippy::too_many_arguments)]
+    pub fn view(
+        &mut self,
+        seed: u64,
+        day: u64,
+        works: &WorksToday<'_>,
+        covers_per_screen: u32,
+        single_column: bool,
+        match_bonus: f64,
+        creator_alive: &[bool],
+    ) -> Result<Viewing, InputError> {
+        self.expect_stage(Stage::Planned, day, "view")?;
+        profile::start();
+        let day16 = day_u16(day)?;
+        let n_works = works.creator.len();
+        let k_count = self.n_categories;
+        let n_creators = self.n_creators();
+        self.check_works(
+            works,
+            covers_per_screen,
+            single_column,
+            match_bonus,
+            creator_alive,
+        )?;
+        let by_creator = WorksByCreator::new(works.creator, n_creators);
+        if let Some(c) =
+            (0..n_creators).find(|&c| self.today.has_work[c] && by_creator.of(c as u32).is_empty())
+        {
+            return Err(InputError::new(
+                "creator",
+                format!("creator {c} had a work today in plan but has none among the works"),
+            ));
+        }
+
+        let mut viewed = std::mem::take(&mut self.viewed);
+        viewed.clear();
+        let mut events = std::mem::take(&mut viewed.events);
+
+        // The follow page and fading follows: per fan, in parallel over chunks of fans.
+        let parts = self.follow_pages(seed, day, day16, works.commerce, creator_alive, &by_creator);
+        profile::mark("follow pages");
+        let mut views_follow = vec![0i64; n_works];
+        let mut reached_by_follow = Vec::with_capacity(self.n_fans());
+        for part in parts {
+            for e in &part.page.entries {
+                views_follow[e.work as usize] += e.views as i64;
+            }
+            for &(fan, creator) in &part.unfollows {
+                self.followers[creator as usize] -= 1;
+                events.push(FollowEvent {
+                    fan,
+                    creator,
+                    follow: false,
+                });
+            }
+            reached_by_follow.extend_from_slice(&part.reached);
+            viewed.follow_pages.push(part.page);
+        }
+        let fan_views: u64 = self.today.views.iter().map(|&v| v as u64).sum();
+        for (total, &v) in self.totals.views.iter_mut().zip(&self.today.views) {
+            *total += v as u64;
+        }
+
+        profile::mark("follow totals");
+        // Discovery: the screens of each category choose works under the impression caps.
+        let screens = self.today.plan.screens_by_category.clone();
+        let (views_discovery, by_category) =
+            discover(seed, day, works, &screens, single_column, match_bonus);
+
+        profile::mark("discovery");
+        // Commerce reach: follow-page views of commerce works, or at least one of the
+        // fan's discovery views on commerce at its category's realized commerce share.
+        let mut commerce_share = vec![0.0f64; k_count];
+        for w in (0..n_works).filter(|&w| works.commerce[w]) {
+            for k in 0..k_count {
+                commerce_share[k] += by_category[w * k_count + k] as f64;
+            }
+        }
+        for k in 0..k_count {
+            commerce_share[k] = if screens[k] > 0 {
+                (commerce_share[k] / screens[k] as f64).min(1.0)
+            } else {
+                0.0
+            };
+        }
+        let reached = self.reach(seed, day, &reached_by_follow, &commerce_share);
+
+        profile::mark("reach");
+        // Who made the discovery views, for follows and orders: prefix sums by category.
+        viewed.prefix.resize_with(k_count, Vec::new);
+        for (k, fans) in self.fans_by_category.iter().enumerate() {
+            let prefix = &mut viewed.prefix[k];
+            let mut total = 0u64;
+            prefix.extend(fans.iter().map(|&f| {
+                total += self.today.discovery(f as usize) as u64;
+                total
+            }));
+        }
+        viewed
+            .work_creator
+            .extend(works.creator.iter().map(|&c| c as u32));
+        viewed.work_uid.extend(works.uid.iter().map(|&u| u as u64));
+        viewed.views_discovery = views_discovery;
+        viewed.by_category = by_category;
+
+        profile::mark("prefix");
+        // Engagement (aggregate) and follows from discovery (exact, serial in work order).
+        let mut engaged = vec![0i64; n_works];
+        let mut follows = vec![0i64; n_works];
+        let mut total_follows = 0u64;
+        for w in 0..n_works {
+            let uid = viewed.work_uid[w];
+            let disc = viewed.views_discovery[w];
+            let all = disc + views_follow[w] as u64;
+            let mut s = Stream::new(seed, day, uid, purpose::ENGAGE);
+            engaged[w] = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
+            if disc == 0 || works.follow_rate[w] <= 0.0 {
+                continue;
+            }
+            let creator = viewed.work_creator[w];
+            if !creator_alive[creator as usize] {
+                continue;
+            }
+            let mut s = Stream::new(seed, day, uid, purpose::FOLLOW);
+            let events_here = draw::binomial(&mut s, disc, works.follow_rate[w]);
+            for _ in 0..events_here {
+                let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
+                if self.follow(fan, creator, day16, &mut events) {
+                    follows[w] += 1;
+                    total_follows += 1;
+                }
+            }
+        }
+        profile::mark("follows");
+        let unfollows = events.iter().filter(|e| !e.follow).count() as u64;
+        viewed.events = events;
+        let views_discovery = viewed.views_discovery.iter().map(|&v| v as i64).collect();
+        self.viewed = viewed;
+        self.stage = Stage::Viewed;
+        Ok(Viewing {
+            views_discovery,
+            views_follow,
+            engaged,
+            follows,
+            fan_views,
+            total_follows,
+            unfollows,
+            reached,
+            median_views: self.today.plan.median_views,
+            mean_views: self.today.plan.mean_views,
+        })
+    }
+
+    fn check_works(
+        &self,
+        works: &WorksToday<'_>,
+        covers_per_screen: u32,
+        single_column: bool,
+        match_bonus: f64,
+        creator_alive: &[bool],
+    ) -> Result<(), InputError> {
+        let n_works = works.creator.len();
+        same_length(&[
+            ("creator", n_works),
+            ("impressions", works.impressions.len()),
+            ("appeal", works.appeal.len()),
+            ("category", works.category.len()),
+            ("commerce", works.commerce.len()),
+            ("engage_rate", works.engage_rate.len()),
+            ("follow_rate", works.follow_rate.len()),
+            ("uid", works.uid.len()),
+        ])?;
+        if n_works > u32::MAX as usize {
+            return Err(InputError::new("creator", "more than 2^32 - 1 works"));
+        }
+        if creator_alive.len() != self.n_creators() {
+            return Err(InputError::new(
+                "creator_alive",
+                format!(
+                    "length {} does not match the {} creators",
+                    creator_alive.len(),
+                    self.n_creators()
+                ),
+            ));
+        }
+        indices("creator", works.creator, self.n_creators())?;
+        indices("category", works.category, self.n_categories)?;
+        if let Some(i) = works.impressions.iter().position(|&v| v < 0) {
+            return Err(InputError::new(
+                "impressions",
+                format!("negative value {} at index {i}", works.impressions[i]),
+            ));
+        }
+        in_range("appeal", works.appeal, None)?;
+        in_range("engage_rate", works.engage_rate, Some(1.0))?;
+        in_range("follow_rate", works.follow_rate, Some(1.0))?;
+        if covers_per_screen == 0 {
+            return Err(InputError::new("covers_per_screen", "must be at least 1"));
+        }
+        if !match_bonus.is_finite() || match_bonus <= 0.0 {
+            return Err(InputError::new(
+                "match_bonus",
+                format!("must be finite and positive, got {match_bonus}"),
+            ));
+        }
+        let covers = if single_column {
+            1
+        } else {
+            covers_per_screen as u128
+        };
+        let served: u128 = works.impressions.iter().map(|&v| v as u128).sum();
+        let needed = self.today.plan.screens as u128 * covers;
+        if served < needed {
+            return Err(InputError::new(
+                "impressions",
+                format!(
+                    "{served} in total, fewer than the {} screens × {covers} covers the fans \
+                     will see (append filler works)",
+                    self.today.plan.screens
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn follow_pages(
+        &mut self,
+        seed: u64,
+        day: u64,
+        day16: u16,
+        commerce: &[bool],
+        creator_alive: &[bool],
+        by_creator: &WorksByCreator,
+    ) -> Vec<ChunkView> {
+        let today = &self.today;
+        self.relations
+            .par_chunks_mut(FAN_CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut part = ChunkView {
+                    page: FollowChunk {
+                        offsets: Vec::with_capacity(chunk.len() + 1),
+                        entries: Vec::new(),
+                    },
+                    reached: vec![false; chunk.len()],
+                    unfollows: Vec::new(),
+                };
+                part.page.offsets.push(0);
+                let mut eligible: Vec<usize> = Vec::with_capacity(64);
+                let mut cumulative: Vec<f64> = Vec::with_capacity(64);
+                let mut counts: Vec<u32> = Vec::with_capacity(64);
+                let mut per_work: Vec<u32> = Vec::new();
+                for (j, list) in chunk.iter_mut().enumerate() {
+                    let fan = c * FAN_CHUNK + j;
+                    let to_follow = today.follow[fan];
+                    if to_follow > 0 {
+                        let mut s = Stream::new(seed, day, fan as u64, purpose::FOLLOW_PAGE);
+                        eligible.clear();
+                        cumulative.clear();
+                        let mut total = 0.0f64;
+                        for (i, r) in list.as_slice().iter().enumerate() {
+                            if r.follows() && today.has_work[r.creator as usize] {
+                                eligible.push(i);
+                                total += 0.5 + r.trust as f64;
+                                cumulative.push(total);
+                            }
+                        }
+                        debug_assert!(!eligible.is_empty(), "plan gave follow views to fan {fan}");
+                        counts.clear();
+                        counts.resize(eligible.len(), 0);
+                        let last = eligible.len() - 1;
+                        if last == 0 {
+                            counts[0] = to_follow;
+                        } else {
+                            for _ in 0..to_follow {
+                                // A branch-free count over at most 64 prefix sums.
+                                let u = s.uniform() * total;
+                                let i =
+                                    cumulative.iter().map(|&x| (x <= u) as usize).sum::<usize>();
+                                counts[i.min(last)] += 1;
+                            }
+                        }
+                        let relations = list.as_mut_slice();
+                        for (&i, &n) in eligible.iter().zip(&counts) {
+                            if n == 0 {
+                                continue;
+                            }
+                            relations[i].last_day = day16;
+                            let trust = relations[i].trust;
+                            let shown = by_creator.of(relations[i].creator);
+                            if shown.len() == 1 {
+                                part.page.entries.push(FollowView {
+                                    work: shown[0],
+                                    views: n,
+                                    trust,
+                                });
+                            } else {
+                                per_work.clear();
+                                per_work.resize(shown.len(), 0);
+                                for _ in 0..n {
+                                    per_work[s.below(shown.len() as u64) as usize] += 1;
+                                }
+                                for (&w, &v) in shown.iter().zip(&per_work) {
+                                    if v > 0 {
+                                        part.page.entries.push(FollowView {
+                                            work: w,
+                                            views: v,
+                                            trust,
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                        let start = *part.page.offsets.last().expect("offsets start at 0") as usize;
+                        part.reached[j] = part.page.entries[start..]
+                            .iter()
+                            .any(|e| commerce[e.work as usize]);
+                    }
+                    part.page.offsets.push(part.page.entries.len() as u32);
+                    fade(seed, day, fan, list, creator_alive, &mut part.unfollows);
+                }
+                part
+            })
+            .collect()
+    }
+
+    fn reach(&self, seed: u64, day: u64, by_follow: &[bool], commerce_share: &[f64]) -> u64 {
+        let today = &self.today;
+        let interest = &self.interest;
+        by_follow
+            .par_chunks(FAN_CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut reached = 0u64;
+                for (j, &followed) in chunk.iter().enumerate() {
+                    let fan = c * FAN_CHUNK + j;
+                    let v = today.discovery(fan);
+                    if followed {
+                        reached += 1;
+                    } else if v > 0 {
+                        let share = commerce_share[interest[fan] as usize];
+                        let p = 1.0 - (1.0 - share).powi(v.min(i32::MAX as u32) as i32);
+                        let mut s = Stream::new(seed, day, fan as u64, purpose::REACH);
+                        reached += (s.uniform() < p) as u64;
+                    }
+                }
+                reached
+            })
+            .sum()
+    }
+}
+
+/// Undo follows that faded (no follow-page view for more than [`FADE_DAYS`], then with
+/// probability [`UNFOLLOW_HAZARD`] a day) and drop relations to creators who left. A faded
+/// relation keeps its trust while the fan has bought from the creator.
+fn fade(
+    seed: u64,
+    day: u64,
+    fan: usize,
+    list: &mut RelationList,
+    creator_alive: &[bool],
+    unfollows: &mut Vec<(u32, u32)>,
+) {
+    let mut s: Option<Stream> = None;
+    let today = day as u32;
+    list.retain_mut(|r| {
+        if !creator_alive[r.creator as usize] {
+            if r.follows() {
+                unfollows.push((fan as u32, r.creator));
+            }
+            return false;
+        }
+        if r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS {
+            let s = s.get_or_insert_with(|| Stream::new(seed, day, fan as u64, purpose::FADE));
+            if s.uniform() < UNFOLLOW_HAZARD {
+                r.flags &= !FOLLOWS;
+                unfollows.push((fan as u32, r.creator));
+                return r.bought();
+            }
+        }
+        true
+    });
+}
+
+/// The capped multinomial of discovery: category by category, the screens choose works
+/// with weight `remaining impressions × appeal × (match_bonus on the category's own
+/// works)` (no appeal in single column: the item is pushed), each work's views capped by
+/// its impressions over all categories; what the caps turn away is drawn again over the
+/// works with impressions left, and after [`MAX_PASSES`] apportioned to the remaining caps.
+/// Returns views per work and views per (work, category).
+fn discover(
+    seed: u64,
+    day: u64,
+    works: &WorksToday<'_>,
+    screens: &[u64],
+    single_column: bool,
+    match_bonus: f64,
+) -> (Vec<u64>, Vec<u64>) {
+    let n_works = works.creator.len();
+    let k_count = screens.len();
+    let mut caps: Vec<u64> = works.impressions.iter().map(|&v| v as u64).collect();
+    let mut views = vec![0u64; n_works];
+    let mut by_category = vec![0u64; n_works * k_count];
+    let mut weights = vec![0.0f64; n_works];
+    for (k, &screens_k) in screens.iter().enumerate() {
+        let mut need = screens_k;
+        let mut s = Stream::new(seed, day, k as u64, purpose::DISCOVERY);
+        let mut take = |w: usize, x: u64, caps: &mut [u64]| {
+            caps[w] -= x;
+            views[w] += x;
+            by_category[w * k_count + k] += x;
+        };
+        for pass in 0.. {
+            if need == 0 {
+                break;
+            }
+            let mut total = 0.0;
+            let mut last = None;
+            for w in 0..n_works {
+                let quality = if single_column { 1.0 } else { works.appeal[w] };
+                let bonus = if works.category[w] as usize == k {
+                    match_bonus
+                } else {
+                    1.0
+                };
+                weights[w] = caps[w] as f64 * quality * bonus;
+                if weights[w] > 0.0 {
+                    total += weights[w];
+                    last = Some(w);
+                }
+            }
+            let Some(last) = last.filter(|_| pass < MAX_PASSES && total > 0.0) else {
+                for (w, x) in apportion(need, &caps) {
+                    take(w, x, &mut caps);
+                }
+                break;
+            };
+            let (mut left, mut rest, mut turned_away) = (need, total, 0u64);
+            for w in 0..=last {
+                if weights[w] <= 0.0 {
+                    continue;
+                }
+                let x = if w == last {
+                    left
+                } else {
+                    draw::binomial(&mut s, left, (weights[w] / rest).min(1.0))
+                };
+                rest -= weights[w];
+                left -= x;
+                let kept = x.min(caps[w]);
+                turned_away += x - kept;
+                take(w, kept, &mut caps);
+                if left == 0 {
+                    break;
+                }
+            }
+            need = turned_away;
+        }
+    }
+    (views, by_category)
+}
+
+/// `need` views apportioned to the works in proportion to their remaining caps (largest
+/// share first by floors, the remainder one each in work order); `need ≤ Σ caps`.
+fn apportion(need: u64, caps: &[u64]) -> Vec<(usize, u64)> {
+    let total: u128 = caps.iter().map(|&c| c as u128).sum();
+    debug_assert!(need as u128 <= total);
+    let mut out: Vec<(usize, u64)> = Vec::new();
+    let mut given = 0u64;
+    for (w, &cap) in caps.iter().enumerate() {
+        let x = (need as u128 * cap as u128 / total.max(1)) as u64;
+        if x > 0 {
+            out.push((w, x));
+            given += x;
+        }
+    }
+    let mut room: Vec<u64> = caps.to_vec();
+    for &(w, x) in &out {
+        room[w] -= x;
+    }
+    let mut left = need - given;
+    for (w, r) in room.iter().enumerate() {
+        if left == 0 {
+            break;
+        }
+        if *r > 0 {
+            out.push((w, 1));
+            left -= 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_fills_exactly_within_caps() {
+        let caps = [3u64, 0, 5, 1];
+        for need in 0..=9 {
+            let out = apportion(need, &caps);
+            let mut got = [0u64; 4];
+            out.iter().for_each(|&(w, x)| got[w] += x);
+            assert_eq!(got.iter().sum::<u64>(), need);
+            assert!(got.iter().zip(&caps).all(|(g, c)| g <= c));
+        }
+    }
+}
