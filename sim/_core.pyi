@@ -111,3 +111,173 @@ class Market:
     ]:
         """Turn today's views into orders: ``(fan, work, price, repeat, from_follow)`` per
         order. ``capacity_left`` and ``fan_budget`` are updated in place."""
+
+# --- Audience: the fans' day (ecosim_core::audience, docs/fans.md) ---
+
+__all__ += ["Audience"]
+
+@final
+class Audience:
+    """The fans of one model: their relations to creators (follows, trust, past
+    purchases, at most ``MAX_RELATIONS`` per fan) and the day in three calls, ``plan``,
+    ``view`` and ``buy``, then ``settle``. Every draw is keyed by (seed, day, entity), so
+    results are the same for any number of threads. See docs/fans.md."""
+
+    MAX_RELATIONS: int
+    """Relations per fan at most (the memory bound of the follow graph)."""
+    FOLLOWS: int
+    """Flag of a relation: the fan follows the creator."""
+    BOUGHT: int
+    """Flag of a relation: the fan has bought from the creator."""
+
+    def __new__(
+        cls,
+        interest: npt.NDArray[np.int64],
+        activity: npt.NDArray[np.float32],
+        sensitivity: npt.NDArray[np.float32],
+        n_categories: int,
+        n_creators: int,
+    ) -> Audience:
+        """Fans with an interest category, mean views a day and price sensitivity, and
+        ``n_creators`` creators; no relations yet."""
+
+    @property
+    def n_fans(self) -> int:
+        """Number of fans."""
+
+    @property
+    def n_creators(self) -> int:
+        """Number of creators (grows with ``add_creators``)."""
+
+    @property
+    def n_categories(self) -> int:
+        """Number of interest categories."""
+
+    def add_creators(self, n: int) -> None:
+        """Add ``n`` creators with no followers, indexed after the existing ones."""
+
+    def warm_start(
+        self,
+        seed: int,
+        targets: npt.NDArray[np.int64],
+        creator_category: npt.NDArray[np.int64],
+        same_category_share: float,
+        initial_trust: float,
+    ) -> int:
+        """Make ``targets[c]`` distinct fans follow creator ``c`` (a binomial share
+        ``same_category_share`` of them from the fans of its category, the rest from all
+        fans; fans with full lists are skipped). Returns the follows made."""
+
+    def plan(
+        self,
+        seed: int,
+        day: int,
+        creator_has_work: npt.NDArray[np.bool_],
+        follow_page_weight: float,
+    ) -> tuple[npt.NDArray[np.int64], int, int, float, float]:
+        """Draw today's views per fan, ``Poisson(activity)``, and send
+        ``Binomial(views, follow_page_weight)`` of them to the follow page of fans who
+        follow a creator with a work today. Returns ``(screens_by_category, screens,
+        follow_views, median_views, mean_views)``."""
+
+    def view(
+        self,
+        seed: int,
+        day: int,
+        creator: npt.NDArray[np.int64],
+        impressions: npt.NDArray[np.int64],
+        appeal: npt.NDArray[np.float64],
+        category: npt.NDArray[np.int64],
+        commerce: npt.NDArray[np.bool_],
+        engage_rate: npt.NDArray[np.float64],
+        follow_rate: npt.NDArray[np.float64],
+        uid: npt.NDArray[np.int64],
+        creator_alive: npt.NDArray[np.bool_],
+        covers_per_screen: int,
+        single_column: bool,
+        match_bonus: float,
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        dict[str, float],
+    ]:
+        """Spend the planned views on today's works (one entry per work; impressions
+        must add up to at least screens × covers). Returns ``(views_discovery,
+        views_follow, engaged, follows)`` per work and the totals ``fan_views``,
+        ``follows``, ``unfollows``, ``reached``, ``median_views``, ``mean_views``. The sum
+        of the views over works equals ``fan_views`` exactly."""
+
+    def buy(
+        self,
+        seed: int,
+        day: int,
+        p_buy: npt.NDArray[np.float64],
+        price: npt.NDArray[np.float64],
+        reference_price: npt.NDArray[np.float64],
+        follow_factor: float,
+        capacity_left: npt.NDArray[np.int64],
+        budget_left: npt.NDArray[np.float64],
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.bool_],
+        npt.NDArray[np.bool_],
+    ]:
+        """Turn today's views into orders, each from a fan who viewed the work:
+        ``(fan, work, creator, price, repeat, from_follow)`` per order.
+        ``capacity_left`` (per creator) and ``budget_left`` (per fan) are updated in
+        place."""
+
+    def settle(
+        self,
+        orders_fan: npt.NDArray[np.int64],
+        orders_creator: npt.NDArray[np.int64],
+        complaint: npt.NDArray[np.bool_],
+        trust_gain: float,
+        trust_loss: float,
+    ) -> None:
+        """Move trust after settlement: up by ``trust_gain·(1 − trust)`` after a good
+        order, down by ``trust_loss·trust`` after a complaint (not below 0.05)."""
+
+    def followers(self) -> npt.NDArray[np.int64]:
+        """Followers per creator: the in-degree of the follow graph."""
+
+    def edges(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.uint8]
+    ]:
+        """Every relation as ``(fan, creator, trust, flags)``."""
+
+    def fan_totals(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]
+    ]:
+        """Cumulative ``(views, follows, orders, spend)`` per fan."""
+
+    def views_today(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Today's ``(views, follow_page_views)`` per fan, from ``plan``."""
+
+    def follow_page_views(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Today's follow-page views as ``(fan, work, views)``, from ``view``."""
+
+    def discovery_by_category(self) -> npt.NDArray[np.int64]:
+        """Today's discovery views, works × categories of the viewing fans."""
+
+    def follow_events(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Today's follows and unfollows as ``(fan, creator, is_follow)``, in order."""
+
+    def relation_count(self) -> int:
+        """Number of (fan, creator) relations."""
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the fans, their relations and today's views."""

@@ -4,6 +4,8 @@
 //! reaches Python (every input a kernel could refuse is checked first, and the allocation
 //! reports its own refusals as errors).
 
+mod audience;
+
 use std::borrow::Cow;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadwriteArray1};
@@ -438,6 +440,8 @@ mod _core {
     use super::{
         allocate_exposure, fan_day, gini_float, gini_int, thread_count, view_works, Market,
     };
+    #[pymodule_export]
+    use super::audience::Audience;
 
     #[pymodule_init]
     fn init(_module: &Bound<'_, PyModule>) -> PyResult<()> {
