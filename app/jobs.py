@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -312,7 +313,6 @@ class Job:
             error = task.future.exception()
             if error is None:
                 task.result = task.future.result()
-                store().put(task.key, task.result)
             else:
                 task.error = str(error) if isinstance(error, RunStopped) else repr(error)
                 store().forget(task.key)
@@ -335,6 +335,8 @@ class Job:
         for task in self.tasks:
             if task.future is not None and task.owned:
                 task.future.cancel()
+            elif not task.finished:  # another job's run (the prewarmed baseline) goes on
+                task.error = "left to finish in the background for the pinned baseline"
 
     def day(self, task: Task) -> int:
         if task.result is not None:
@@ -402,6 +404,7 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
                 run_in_worker, task.scenario, task.key, out, workers.progress, stop_event
             )
             runs.track(task.key, future)
+            future.add_done_callback(partial(_keep, task.key))
             task.owned = True
         task.future = future
     job = Job(dict(policies), tuple(seeds), days, tasks, stop_event)
@@ -419,6 +422,14 @@ def prewarm(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) 
     if os.environ.get(PREWARM_ENV, "1") == "0" or not missing(policies, seeds, days):
         return None
     return start(policies, seeds, days)
+
+
+def _keep(key: str, future: Future[sim.RunResult]) -> None:
+    """Store a finished run whoever waits for it (a prewarm job nobody follows)."""
+    if future.cancelled() or future.exception() is not None:
+        store().forget(key)
+    else:
+        store().put(key, future.result())
 
 
 def missing(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> list[Task]:

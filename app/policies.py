@@ -49,10 +49,10 @@ RESOLUTIONS = {
 }
 RESOLUTION_NOTE = (
     "The quarter and tiny resolutions simulate the same platform with 4x fewer agents "
-    "(tiny: 40x). Measured on the baseline at a quarter: Gini coefficients and shares "
-    "agree with the full resolution, GMV is about 7% lower, and per-creator income and "
-    "followers differ up to 2x (the fans issue's resolution test does not pass yet), so "
-    "read incomes at full resolution."
+    "(tiny: 40x). Measured on the baseline (180 days) at a quarter against full: Gini "
+    "coefficients within 0.5%, shares within 5%, GMV 7% lower, repeat purchase 10% "
+    "higher, the median income of creators above 100k followers 2x higher (the fans "
+    "issue's resolution test does not pass yet). Read incomes at full resolution."
 )
 
 

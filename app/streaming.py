@@ -151,7 +151,10 @@ def progress(job: jobs.Job) -> None:
         cached = sum(task.cached for task in job.tasks)
         line = f"{made} runs made and {cached} from the cache in {job.elapsed:.1f} s."
         if stopped:
-            line += f" {len(stopped)} runs stopped before they finished."
+            background = sum("background" in str(task.error) for task in stopped)
+            line += f" {len(stopped) - background} runs stopped before they finished."
+            if background:
+                line += f" {background} runs of the pinned baseline finish in the background."
             st.warning(f"Stopped. {line}", icon=":material/stop_circle:")
         else:
             st.caption(line)

@@ -246,6 +246,23 @@ def show_job(job: jobs.Job, reference: str, edited: str) -> None:
     streaming.first_seed_charts(job)
 
 
+@st.fragment(run_every=1.0)
+def watch_prewarm() -> None:
+    """While the pinned baseline runs in the background, say so; when it is done, draw
+    the page again (the estimate then counts only the edited policy's runs)."""
+    warm: jobs.Job | None = state.get(WARM)
+    if warm is None:
+        return
+    warm.poll()
+    if warm.done:
+        del state[WARM]
+        st.rerun(scope="app")
+    st.caption(
+        f"Running the pinned baseline's {len(warm.seeds)} seeds in the background "
+        f"({streaming.job_status(warm)}), so that Run only has the edited policy left."
+    )
+
+
 st.title("Explore a policy")
 st.markdown(
     "Move the levers in the sidebar and press **Run**: the edited policy and the pinned "
@@ -320,15 +337,11 @@ st.multiselect(
 if job is None:
     st.info("Move the levers in the sidebar and press **Run**.", icon=":material/tune:")
     jobs.pool()  # start the workers while the planner reads
-    if not blocked and edited is not None:
+    if not blocked and edited is not None and WARM not in state:
         warm = jobs.prewarm({labels[0]: reference}, seeds, days)
         if warm is not None:
             state[WARM] = warm
-            st.caption(
-                f"Running the pinned baseline's {len(seeds)} seeds in the background "
-                f"(about {streaming.duration(warm.estimate_s)}), so that Run only has the "
-                "edited policy left to make."
-            )
+    watch_prewarm()
 else:
     reference_label, edited_label = state["explore.labels"]
     was_running = not job.done
