@@ -36,6 +36,11 @@ INCOME_TIERS = {
     "median_income_tier2": "10k-100k",
     "median_income_tier3": ">100k",
 }
+MIXED_LABELS = (
+    "abs(datum.value) >= 10000 ? replace(format(datum.value, '~s'), 'G', 'B') "
+    ": format(datum.value, '~g')"
+)
+"""Axis labels for rows of different metrics: 2B for totals, 0.4 for a Gini."""
 LEGEND = alt.Legend(orient="bottom", labelLimit=0, titleLimit=0, columns=2)
 
 
@@ -363,7 +368,7 @@ def runs_chart(long: pd.DataFrame) -> AnyChart:
         .mark_line()
         .encode(
             x=alt.X("day:Q"),
-            y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(labelExpr=MIXED_LABELS)),
             color=colour,
             tooltip=["run:N", "metric:N", "day:Q", alt.Tooltip("value:Q", format=",.4g")],
         )

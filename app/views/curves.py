@@ -123,7 +123,7 @@ if not problems:
     shown = ", ".join("none" if v is None else f"{v:g}" for v in values)
     estimate = (
         f"{runs_total} runs ({lever.path} = {shown}; {len(seeds)} seeds each); "
-        f"about {streaming.duration(seconds)} plus the cluster's start."
+        f"estimate: {streaming.duration(seconds)} plus the cluster's start."
     )
 RUNNING = "curves.running"
 """The sweep file text of the sweep this session is running (it runs in the page itself)."""
