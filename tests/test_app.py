@@ -60,9 +60,9 @@ def open_app(page: str | None = None, **params: str) -> AppTest:
     """The app after its first run with the link's query parameters, on ``page``."""
     at = AppTest.from_file(MAIN, default_timeout=180)
     at.query_params.update(params)
+    if page is not None:  # open the link on that page, as a browser would
+        at.switch_page(page)
     at.run()
-    if page is not None:
-        at.switch_page(page).run()
     assert_no_exception(at)
     return at
 
@@ -222,6 +222,37 @@ def test_a_saved_policy_reloads_and_can_be_pinned(app_dirs: dict[str, Path]) -> 
     assert again.session_state["explore.pin"] == "saved: cap-042"
     assert again.query_params["pin"] == "saved: cap-042"
     assert any("baseline: **0.42**" in c.value for c in again.caption)
+
+
+BAD_UPLOADS = [
+    ("gini.yaml", b"traffic:\n  gini_cap: 2\n", "traffic.gini_cap", "between 0 and 1"),
+    ("typo.yaml", b"trafic:\n  gini_cap: 0.5\n", "trafic", "unknown"),
+    ("latin1.yaml", "name: caf\u00e9\n".encode("latin-1"), "latin1.yaml", "not UTF-8"),
+    ("huge.yaml", b"#" * (2**20 + 1), "huge.yaml", "larger than 1 MB"),
+]
+
+
+@pytest.mark.parametrize(("file_name", "content", "path", "reason"), BAD_UPLOADS)
+def test_a_bad_upload_shows_the_field_and_the_reason(
+    file_name: str, content: bytes, path: str, reason: str
+) -> None:
+    at = open_app()
+    at.file_uploader(key="explore.upload").upload(file_name, content, "application/yaml").run()
+    assert_no_exception(at)
+    (message,) = errors(at)
+    assert f"`{path}`" in message and reason in message, message
+    assert at.slider(key="explore.traffic.gini_cap").value == pytest.approx(0.6)
+
+
+def test_a_good_upload_loads_its_levers() -> None:
+    at = open_app()
+    text = b"name: mine\ntraffic:\n  gini_cap: 0.45\n  feed: single_column\n"
+    at.file_uploader(key="explore.upload").upload("mine.yaml", text, "text/yaml").run()
+    assert_no_exception(at)
+    assert not errors(at)
+    assert at.text_input(key="explore.name").value == "mine"
+    assert at.slider(key="explore.traffic.gini_cap").value == pytest.approx(0.45)
+    assert at.selectbox(key="explore.traffic.feed").value == "single_column"
 
 
 # -- running against the baseline -----------------------------------------------------------
@@ -414,6 +445,27 @@ def test_compare_series_chart_has_full_legends_and_formatted_axes(compared: AppT
     assert axis["labelExpr"] == "'¥' + replace(datum.label, 'G', 'B')"
 
 
+def test_compare_one_click_preset_and_its_link() -> None:
+    at = open_app("views/compare.py")
+    button(at, "Baseline vs centralized").click().run()
+    assert [at.selectbox(key=f"compare.scenario.{i}").value for i in (0, 1)] == [
+        "baseline",
+        "centralized",
+    ]
+    assert at.query_params["p2"] == "centralized" and "p3" not in at.query_params
+    link = {
+        "count": "3",
+        "p3": "source_goods",
+        "n3": "my pick",
+        "e3": "traffic.feed=single_column",
+    }
+    again = open_app("views/compare.py", **link, **TINY)
+    assert again.selectbox(key="compare.scenario.2").value == "source_goods"
+    assert again.text_input(key="compare.name.2").value == "my pick"
+    assert again.text_area(key="compare.edits.2").value == "traffic.feed=single_column"
+    assert again.selectbox(key="compare.res").value == "tiny"
+
+
 def test_compare_refuses_a_bad_edit_with_its_field() -> None:
     at = open_app("views/compare.py")
     at.text_area(key="compare.edits.1").set_value("traffic.gini_cap=2").run()
@@ -461,6 +513,19 @@ def test_model_page_explains_levers_and_metrics() -> None:
         lever.path for group in levers.levers().values() for lever in group
     ]
     assert dict(zip(*tables[("kpi", "meaning")].T.values, strict=True)) == sim.RUN_KPIS
+
+
+def test_model_page_measures_the_facts_on_a_baseline_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the facts table is kept under ./runs/facts
+    at = open_app("views/model.py")
+    at.number_input(key="model.facts_days").set_value(4).run()
+    at.button(key="model.facts_run").click().run()
+    assert_no_exception(at)
+    facts = [frame.value for frame in at.dataframe if "fact" in frame.value.columns][-1]
+    assert "F2" in set(facts["fact"])
+    assert list((tmp_path / "runs" / "facts").glob("baseline-*.csv"))
 
 
 def test_every_metric_has_a_plain_title_and_unit() -> None:

@@ -53,7 +53,10 @@ def policy_slots(options: list[str]) -> None:
             st.markdown(f"**Policy {index + 1}**" + (" (reference)" if index == 0 else ""))
             key = f"compare.scenario.{index}"
             if state.get(key) not in options:
+                unknown = state.get(key)
                 state[key] = options[0] if index == 0 else options[min(index, len(options) - 1)]
+                if unknown is not None:
+                    st.warning(f"There is no scenario or saved policy {unknown!r}.")
             source = st.selectbox("scenario", options, key=key)
             _default_name(index, source)
             st.text_input(
@@ -155,6 +158,13 @@ URL_FIELDS: dict[str, tuple[str, type]] = {
     },
 }
 """What the link carries: the settings and each policy's source (p1), edits (e1), name (n1)."""
+
+
+def _slot(parameter: str) -> int:
+    """The policy a link parameter belongs to (``e2``: 1), or -1 for the settings."""
+    return int(parameter[1:]) - 1 if parameter[1:].isdigit() else -1
+
+
 for field, reason in policies.restore_from_url("compare.ready", URL_FIELDS).items():
     st.warning(f"The link's `{field}` was not applied: {reason}")
 for index in range(MAX_POLICIES):  # a name from the link counts as the planner's own
@@ -178,12 +188,9 @@ settings[3].selectbox(
     "resolution", list(policies.RESOLUTIONS), key="compare.res", help=policies.RESOLUTION_NOTE
 )
 policy_slots(list(options))
+shown_policies = int(state["compare.count"])
 policies.write_url(
-    {
-        k: v
-        for k, v in URL_FIELDS.items()
-        if k[1:].isdigit() is False or int(k[1:]) <= int(state["compare.count"])
-    }
+    {name: field for name, field in URL_FIELDS.items() if _slot(name) < shown_policies}
 )
 chosen, problems = read_policies(options, state["compare.res"])
 seed_base = next(iter(chosen.values())).run.seed if chosen else 2019
