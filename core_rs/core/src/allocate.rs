@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::blocks::{Blocks, Layout, Work, DEMAND_LIMIT};
 use crate::chunks::{self, CHUNK};
-use crate::gini::gini_i64;
+use crate::gini::{gini_i64, gini_sorted};
 use crate::profile;
 use crate::rounding::{apportion_float_by_group, chunk_offsets, FixedRatio, Rounding};
 use crate::sort::{float_key, sorted_with_index};
@@ -204,11 +204,23 @@ pub fn allocate_checked(
     profile::mark("scan_works");
     let plain = PlainShares::new(&scan, budget as u64);
     let (mut grouped, active) = group_works(round, layout, &scan, &plain);
-    let (gini_before, share_before) = diagnostics(&active.totals, &active.ordinary);
-    profile::mark("gini_before");
-    let total: i64 = chunks::sum_i128(active.totals.len(), |k| active.totals[k] as i128) as i64;
+    let (total, share_before) = ordinary_share(&active.totals, &active.ordinary);
+    // Totals are sums of the works' impressions, so they fit: total <= budget.
+    let total = total as i64;
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
     let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
+    let search_from_zero = policy.method == Method::Blend
+        && policy.gini_cap.is_some()
+        && floor_ok(share_before)
+        && total < 1 << 53;
+    let (gini_before, order_before) = if search_from_zero {
+        let (gini, order) = gini_in_order(&active.totals);
+        (gini, Some(order))
+    } else {
+        let gini = gini_i64(&active.totals).expect("creator totals are non-negative");
+        (gini, None)
+    };
+    profile::mark("gini_before");
     if plain.pool == 0 || (cap_ok(gini_before) && floor_ok(share_before)) {
         return Ok(Allocation {
             impressions: grouped.blocks.values_in_work_order(work_creator),
@@ -221,7 +233,7 @@ pub fn allocate_checked(
     }
     let targets = Targets::new(&active, plain.pool, total, policy, !floor_ok(share_before));
     profile::mark("targets");
-    let fair = fair_boosts(&active, &targets, plain.pool, total, policy);
+    let fair = fair_boosts(&active, &targets, plain.pool, total, policy, order_before);
     let mut creator_boost = vec![0i64; creator_ordinary.len()];
     for (&c, &b) in active.index.iter().zip(&fair.boost) {
         creator_boost[c] = b;
@@ -448,11 +460,16 @@ fn group_works(
                 row.demand[w.is_new as usize] += w.demand;
             }
         }
-        rows.iter()
-            .enumerate()
-            .filter(|(_, row)| row.works > 0)
-            .map(|(j, row)| (b * width + j, row.plain[1], row.plain[0]))
-            .collect()
+        // Branch-free: every row is written at the next free place, which advances only
+        // past active ones (about half of the creators are active, unpredictably).
+        let mut listed = vec![(0usize, 0i64, 0i64); rows.len() + 1];
+        let mut next = 0;
+        for (j, row) in rows.iter().enumerate() {
+            listed[next] = (b * width + j, row.plain[1], row.plain[0]);
+            next += (row.works > 0) as usize;
+        }
+        listed.truncate(next);
+        listed
     };
     let by_block: Vec<Vec<(usize, i64, i64)>> = if blocks.n_blocks > 1 {
         rows.par_chunks_mut(width)
@@ -478,6 +495,12 @@ fn group_works(
 
 /// Exact Gini and ordinary share of per-creator totals over the active creators.
 fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
+    let gini = gini_i64(totals).expect("creator totals are sums of non-negative parts");
+    (gini, ordinary_share(totals, ordinary).1)
+}
+
+/// The sum of the totals, and the ordinary creators' share of it (0 when it is 0).
+fn ordinary_share(totals: &[i64], ordinary: &[bool]) -> (i128, f64) {
     let sums = chunks::map_ranges(totals.len(), |_, range| {
         totals[range.clone()]
             .iter()
@@ -494,8 +517,21 @@ fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
     } else {
         ord as f64 / total as f64
     };
-    let gini = gini_i64(totals).expect("creator totals are sums of non-negative parts");
-    (gini, share)
+    (total, share)
+}
+
+/// The exact Gini of the totals, and their order (ties by index) as the pairs
+/// [`gini_and_slope_in_order`] takes. The blend search starts at s = 0 when the floor
+/// holds, where its float totals are these integers exactly (below 2^53), so its first
+/// evaluation needs no sort of its own.
+fn gini_in_order(totals: &[i64]) -> (f64, Vec<(u64, u32)>) {
+    let by_total = sorted_with_index(&chunks::map(totals.len(), |k| totals[k] as u64));
+    let gini = gini_sorted(&chunks::map(by_total.len(), |i| by_total[i].0));
+    let order = chunks::map(by_total.len(), |i| {
+        let (total, k) = by_total[i];
+        (float_key(total as f64), k)
+    });
+    (gini, order)
 }
 
 /// The group targets of the fairness search (spec step 4).
@@ -610,6 +646,7 @@ fn fair_boosts(
     pool: i64,
     total: i64,
     policy: &Policy,
+    order_at_zero: Option<Vec<(u64, u32)>>,
 ) -> FairBoosts {
     let n = active.index.len();
     let path = BlendPath {
@@ -620,6 +657,10 @@ fn fair_boosts(
         denom: n as f64 * total as f64,
         evaluated: RefCell::new(Vec::new()),
     };
+    if let Some(order) = order_at_zero {
+        let at_zero = gini_and_slope_in_order(&order, Some(&path.direction), path.denom);
+        path.evaluated.borrow_mut().push((0.0f64.to_bits(), at_zero));
+    }
     let boost_ord = targets.boost_ord as f64;
     let mut tau = policy
         .gini_cap
@@ -712,6 +753,12 @@ fn gini_and_slope(
     let keys = chunks::map(n, |k| float_key(total_at(k)));
     let order = sorted_with_index(&keys);
     profile::mark("sort");
+    gini_and_slope_in_order(&order, direction, denom)
+}
+
+/// [`gini_and_slope`] from the totals' order: (float key of the total, index) pairs.
+fn gini_and_slope_in_order(order: &[(u64, u32)], direction: Option<&[f64]>, denom: f64) -> (f64, f64) {
+    let n = order.len();
     let coef = |i: usize| (2 * i as i64 + 1 - n as i64) as f64;
     let mut level = 0.0f64;
     let mut slope = 0.0f64;
@@ -755,13 +802,12 @@ impl BlendPath<'_> {
             return known;
         }
         let (base, plain, target) = (&self.base, &self.plain, self.target);
-        let blended = |k: usize| (1.0 - s) * plain[k] + s * target[k];
-        let value = gini_and_slope(
-            base.len(),
-            |k| base[k] + blended(k),
-            Some(&self.direction),
-            self.denom,
-        );
+        let keys = chunks::map(base.len(), |k| {
+            float_key(base[k] + ((1.0 - s) * plain[k] + s * target[k]))
+        });
+        let order = sorted_with_index(&keys);
+        profile::mark("sort");
+        let value = gini_and_slope_in_order(&order, Some(&self.direction), self.denom);
         let mut evaluated = self.evaluated.borrow_mut();
         if evaluated.len() == 4 {
             evaluated.remove(0);
@@ -862,18 +908,16 @@ fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f6
     ok
 }
 
-/// What splitting needs per creator: its boost, the total weight of its eligible works,
-/// the weight already used, and which works are eligible.
+/// What splitting needs per creator: its boost over the total weight of its eligible
+/// works, the weight already used, and which works are eligible.
 #[derive(Clone, Copy)]
 struct SplitRow {
-    boost: u64,
-    total: u64,
+    /// boost / total, for taking floor(boost * running / total) without a division; made
+    /// when first needed (most creators have one eligible work, which takes all).
+    ratio: FixedRatio,
     running: u64,
     /// floor(boost * running / total): the part handed out so far.
     handed: u64,
-    /// boost / total, for taking floor(boost * running / total) without a division; made
-    /// when first needed (most creators have one eligible work, which takes all).
-    ratio: Option<FixedRatio>,
     /// Bit 0: climbing works weigh their demand; bit 1: new works do; bit 2: every work
     /// weighs one. Read without a branch (which works are new is unpredictable).
     select: u8,
@@ -893,11 +937,9 @@ impl SplitRow {
             (SPLIT_EVEN, row.works)
         };
         SplitRow {
-            boost: boost as u64,
-            total: total as u64,
+            ratio: FixedRatio::lazy(boost as u64, total as u64),
             running: 0,
             handed: 0,
-            ratio: None,
             select,
         }
     }
@@ -915,17 +957,7 @@ impl SplitRow {
     fn take(&mut self, weight: u64) -> i64 {
         self.running += weight;
         // running <= total, so handed <= boost.
-        let handed = if self.running == self.total {
-            self.boost
-        } else if self.running == 0 {
-            0
-        } else {
-            let (boost, total) = (self.boost, self.total);
-            let ratio = self
-                .ratio
-                .get_or_insert_with(|| FixedRatio::new(boost, total));
-            ratio.floor_at(self.running)
-        };
+        let handed = self.ratio.floor_at_lazily(self.running);
         let part = handed - self.handed;
         self.handed = handed;
         part as i64

@@ -28,6 +28,34 @@ impl FixedRatio {
         }
     }
 
+    /// The ratio with its fixed-point value left to be made when first needed by
+    /// [`FixedRatio::floor_at_lazily`]: most ratios of the split are only ever taken at 0
+    /// and at their total, which need no division.
+    pub fn lazy(amount: u64, total: u64) -> Self {
+        Self {
+            whole: 0,
+            frac: 0,
+            amount,
+            total,
+        }
+    }
+
+    /// [`FixedRatio::floor_at`] of a [`FixedRatio::lazy`] ratio (or any other).
+    #[inline]
+    pub fn floor_at_lazily(&mut self, x: u64) -> u64 {
+        if x == self.total {
+            return self.amount;
+        }
+        // A positive ratio is at least 2^-64, so its fixed-point value is not zero.
+        if self.whole == 0 && self.frac == 0 {
+            if x == 0 || self.amount == 0 {
+                return 0;
+            }
+            *self = Self::new(self.amount, self.total);
+        }
+        self.floor_at(x)
+    }
+
     /// floor(amount * x / total), exactly, for x in 0..=total: the fixed-point product,
     /// or in the rare case it cannot decide, one exact division.
     #[inline]
@@ -280,6 +308,14 @@ mod tests {
         }
         // Beyond the total the fixed-point product declines.
         assert_eq!(FixedRatio::new(3, 7).floor_times(8), None);
+        // A lazy ratio gives the same floors.
+        for (a, w) in [(0u64, 5u64), (7, 3), (3, 7), (max, max), (1, max)] {
+            let mut lazy = FixedRatio::lazy(a, w);
+            for x in [0, 1, w / 2, w - 1, w] {
+                let want = (a as u128 * x as u128 / w as u128) as u64;
+                assert_eq!(lazy.floor_at_lazily(x), want, "{a} * {x} / {w}");
+            }
+        }
     }
 
     #[test]
