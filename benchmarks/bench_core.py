@@ -1,41 +1,63 @@
-"""Core kernels: ``sim.fairness.gini`` and ``sim.platform.allocate_exposure``.
+"""Core kernels: ``sim.allocation.allocate_exposure`` and ``sim.fairness.gini``.
 
-Each kernel is timed three ways on the same input:
+First the allocation on the rounds the model really makes: a baseline run of the model
+(``EcosystemModel``, about 2·10^4 works and 1.6·10^4 active creators a day, with the Gini
+cap and the ordinary floor both requested) is recorded by wrapping
+``sim._core.allocate_exposure`` (the wrapper looks it up on the module at each call), and
+every recorded round is timed again, beside the least any implementation pays on it: a
+``np.bincount`` of demand per creator and a ``np.sort`` of the creators' totals. The
+rounds are regenerated at each run (nothing large is stored);
+``python -m benchmarks.bench_core --save-round DIR`` saves one for the Rust profiler
+(``cargo run --release -p ecosim-core --example profile_allocate DIR``).
+
+Then synthetic rounds of 10^4 … 10^7 works (see :func:`realistic_round`), each kernel
+timed three ways on the same input:
 - Rust: the ``sim._core`` extension through its Python wrapper;
 - NumPy: the plain NumPy reference of the test suite (``tests.reference``);
 - Python loop: dict/list loops over agents, the way an idiomatic Mesa model computes it.
 
-Input (a realistic round, see :func:`realistic_round`): 10 works per creator, 5% head
-creators whose climbing works ask for 40x the demand, lognormal demand, 30% new works with
-base demand 300, budget = base layer + half the climbing demand; policy gini_cap = 0.3,
-ordinary_floor = 0.7, both binding.
+Synthetic input: 10 works per creator, 5% head creators whose climbing works ask for 40x
+the demand, lognormal demand, 30% new works with base demand 300, budget = base layer +
+half the climbing demand; policy gini_cap = 0.3, ordinary_floor = 0.7, both binding.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import platform
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from benchmarks.results import write_section
+from sim import _core
+from sim.allocation import FairnessPolicy, allocate_exposure
 from sim.fairness import gini
-from sim.platform import FairnessPolicy, allocate_exposure
 from tests import rounds
 from tests.reference import allocate_ref, gini_ref
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
+ROOT = Path(__file__).resolve().parent.parent
 SECTION = "Core kernels"
+MODEL_SEED = 2019
+MODEL_DAYS = 150  # days of the recorded baseline run
+QUICK_MODEL_DAYS = 40
+MODEL_FIRST_DAY = 30  # rounds from this day on: the climbing stages have filled
+MODEL_RUNS = 7  # timed calls per recorded round (Rust and floor alternate)
+QUICK_MODEL_RUNS = 3
+REFERENCE_EVERY = 10  # the NumPy reference runs on every 10th recorded round
 SIZES = (10**4, 10**5, 10**6, 10**7)
 QUICK_SIZES = (10**4, 10**5)
 RUST_RUNS = 5
@@ -235,6 +257,180 @@ def allocate_loop(
     return impressions
 
 
+# ------------------------------------------------------------------ the model's rounds
+
+
+@dataclass(frozen=True)
+class ModelRound:
+    """One call of the allocation kernel as the model made it."""
+
+    day: int
+    round: Round
+    gini_cap: float | None
+    ordinary_floor: float | None
+    method: Literal["blend", "cap"]
+
+    def args(self) -> tuple[Any, ...]:
+        r = self.round
+        return (
+            r.work_creator,
+            r.demand,
+            r.is_new,
+            r.creator_ordinary,
+            r.budget,
+            self.gini_cap,
+            self.ordinary_floor,
+            self.method,
+        )
+
+    @property
+    def active_creators(self) -> int:
+        return int(np.count_nonzero(np.bincount(self.round.work_creator)))
+
+
+def baseline_model(seed: int) -> Any:
+    """The model of the baseline scenario, imported only when needed (the model is heavy,
+    and its package layout is ``sim.model`` / ``sim.scenario``)."""
+    from sim.model import EcosystemModel
+    from sim.scenario import Scenario
+
+    scenario: Any = Scenario()  # the schema's defaults are the baseline
+    try:
+        from sim.scenario import load_scenario
+
+        scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    except ImportError:
+        pass
+    return EcosystemModel(scenario, seed=seed)
+
+
+def record_model_rounds(days: int, seed: int = MODEL_SEED) -> list[ModelRound]:
+    """Run the baseline model for `days` days and keep every call of the allocation
+    kernel (``sim._core.allocate_exposure``, which the wrapper looks up at each call)."""
+    recorded: list[ModelRound] = []
+    original = _core.allocate_exposure
+    model = baseline_model(seed)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        names = ("gini_cap", "ordinary_floor", "method")
+        policy = dict(zip(names, args[5:], strict=False)) | kwargs
+        work_creator, demand, is_new, ordinary = (np.array(a, copy=True) for a in args[:4])
+        round_ = Round(work_creator, demand, is_new, ordinary, int(args[4]))
+        recorded.append(
+            ModelRound(
+                model.day,
+                round_,
+                policy.get("gini_cap"),
+                policy.get("ordinary_floor"),
+                policy.get("method", "blend"),
+            )
+        )
+        return original(*args, **kwargs)
+
+    name = "allocate_exposure"
+    setattr(_core, name, recording)
+    try:
+        for _ in range(days):
+            model.step()
+    finally:
+        setattr(_core, name, original)
+    return recorded
+
+
+def floor_kernel(r: Round) -> None:
+    """The least any allocation pays: demand per creator, and the creators' totals sorted."""
+    totals = np.bincount(r.work_creator, weights=r.demand, minlength=r.creator_ordinary.size)
+    np.sort(totals)
+
+
+@dataclass
+class ModelRow:
+    rounds: int
+    days: tuple[int, int]
+    works: float
+    active: float
+    rust: float
+    floor: float
+    reference_checked: int
+    reference_same: bool
+    reference: float
+
+    def markdown(self) -> str:
+        ratio = self.rust / self.floor
+        return (
+            f"| {self.rounds} (days {self.days[0]}–{self.days[1]}) | {self.works:,.0f} | "
+            f"{self.active:,.0f} | {fmt_time(Timing(self.rust, 1))} | "
+            f"{fmt_time(Timing(self.floor, 1))} | {ratio:.1f}× | "
+            f"{self.rust / self.works * 1e9:.0f} ns | {fmt_time(Timing(self.reference, 1))} | "
+            f"{fmt_ratio(Timing(self.reference, 1), Timing(self.rust, 1))} |"
+        )
+
+
+MODEL_HEAD = (
+    "| rounds | works (median) | active creators (median) | Rust | floor: bincount + sort "
+    "| Rust / floor | per work (Rust) | NumPy ref | NumPy / Rust |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def bench_model_rounds(days: int, runs: int) -> ModelRow:
+    """Time every recorded round from MODEL_FIRST_DAY on: per round the median of `runs`
+    calls of the kernel and of the floor, alternating; then the medians over rounds. The
+    NumPy reference runs on every REFERENCE_EVERY-th round and must agree exactly."""
+    recorded = [m for m in record_model_rounds(days) if m.day >= MODEL_FIRST_DAY]
+    rust_times, floor_times, reference_times = [], [], []
+    same = True
+    for k, m in enumerate(recorded):
+        args = m.args()
+        _core.allocate_exposure(*args)  # warm-up
+        rust, floor = [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            _core.allocate_exposure(*args)
+            rust.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            floor_kernel(m.round)
+            floor.append(time.perf_counter() - start)
+        rust_times.append(statistics.median(rust))
+        floor_times.append(statistics.median(floor))
+        if k % REFERENCE_EVERY == 0:
+            start = time.perf_counter()
+            ref = allocate_ref(*args)
+            reference_times.append(time.perf_counter() - start)
+            same &= bool(np.array_equal(ref["impressions"], _core.allocate_exposure(*args)[0]))
+    row = ModelRow(
+        rounds=len(recorded),
+        days=(recorded[0].day, recorded[-1].day),
+        works=statistics.median(m.round.n_works for m in recorded),
+        active=statistics.median(m.active_creators for m in recorded),
+        rust=statistics.median(rust_times),
+        floor=statistics.median(floor_times),
+        reference_checked=len(reference_times),
+        reference_same=same,
+        reference=statistics.median(reference_times),
+    )
+    print(f"  model rounds       {row.markdown()}", flush=True)
+    return row
+
+
+def save_round(directory: Path, day: int = 120) -> None:
+    """Save the recorded round of `day` as the Rust profiler reads it (raw little-endian
+    arrays, the budget and the policy as text)."""
+    recorded = record_model_rounds(day + 1)
+    m = next(m for m in recorded if m.day == day)
+    directory.mkdir(parents=True, exist_ok=True)
+    r = m.round
+    r.work_creator.astype("<i8").tofile(directory / "work_creator")
+    r.demand.astype("<i8").tofile(directory / "demand")
+    r.is_new.astype(np.uint8).tofile(directory / "is_new")
+    r.creator_ordinary.astype(np.uint8).tofile(directory / "ordinary")
+    (directory / "budget").write_text(f"{r.budget}\n")
+    cap, floor = ("none" if v is None else repr(v) for v in (m.gini_cap, m.ordinary_floor))
+    policy = f"{cap} {floor} {m.method}\n"
+    (directory / "policy").write_text(policy)
+    print(f"saved day {day}: {r.n_works:,} works, {m.active_creators:,} active creators")
+
+
 # ------------------------------------------------------------------------- timing
 
 
@@ -425,6 +621,8 @@ def check_agreement(r: Round) -> str:
 def run(*, quick: bool = False, write: bool = True) -> None:
     sizes = QUICK_SIZES if quick else SIZES
     loop_max = 10**4 if quick else LOOP_MAX
+    model_days = QUICK_MODEL_DAYS if quick else MODEL_DAYS
+    model_runs = QUICK_MODEL_RUNS if quick else MODEL_RUNS
     rounds: dict[int, Round] = {}
 
     def make_round(n: int) -> Round:
@@ -435,19 +633,11 @@ def run(*, quick: bool = False, write: bool = True) -> None:
     def make_impressions(n: int) -> I64:
         return run_rust(realistic_round(n, seed=n))
 
+    model_row = bench_model_rounds(model_days, model_runs)
+
     agreement = check_agreement(realistic_round(sizes[-1] if quick else 10**5, seed=1))
     print(f"  {agreement}", flush=True)
 
-    gini_rows = bench_kernel(
-        "gini",
-        sizes,
-        loop_max,
-        make_impressions,
-        rust=gini,
-        numpy_ref=gini_ref,
-        loop_input=lambda x: x.tolist(),
-        loop=gini_loop,
-    )
     alloc_rows = bench_kernel(
         "allocate_exposure",
         sizes,
@@ -459,13 +649,45 @@ def run(*, quick: bool = False, write: bool = True) -> None:
         loop=lambda args: allocate_loop(*args),
     )
     rounds.clear()
+    gini_rows = bench_kernel(
+        "gini",
+        sizes,
+        loop_max,
+        make_impressions,
+        rust=gini,
+        numpy_ref=gini_ref,
+        loop_input=lambda x: x.tolist(),
+        loop=gini_loop,
+    )
 
     extrapolated = any(
         row.numpy is not None and row.numpy.extrapolated for row in gini_rows + alloc_rows
     )
     loop_runs = ", ".join(f"{runs} at n = {n:.0e}" for n, runs in LOOP_RUNS.items())
+    ratio = model_row.rust / model_row.floor
     lines = [
         machine_info(),
+        "",
+        "### allocate_exposure on the model's rounds (baseline, gini_cap 0.6, "
+        "ordinary_floor 0.7, blend)",
+        "",
+        f"Every call of the kernel in a baseline run of the model (seed {MODEL_SEED}, "
+        f"{model_days} days, recorded by wrapping `sim._core.allocate_exposure`), from day "
+        f"{MODEL_FIRST_DAY} on. Per round the median of {model_runs} calls, the kernel "
+        "(called directly, without the Python wrapper's checks) alternating with the floor "
+        "any implementation pays on the same round: `np.bincount` of demand per creator "
+        "and `np.sort` of the creators' totals; the table gives the medians over rounds. "
+        f"The NumPy reference ran on every {REFERENCE_EVERY}th round "
+        f"({model_row.reference_checked} rounds, one call each): Rust impressions "
+        f"identical: {'yes' if model_row.reference_same else 'NO'}.",
+        "",
+        MODEL_HEAD,
+        model_row.markdown(),
+        "",
+        f"Target: a round within 5× of the floor: "
+        f"{'met' if ratio <= 5.0 else 'not met'} ({ratio:.1f}×).",
+        "",
+        "### allocate_exposure, synthetic rounds (gini_cap 0.3, ordinary_floor 0.7, blend)",
         "",
         f"Median of {RUST_RUNS} runs for Rust (after one warm-up call); NumPy reference "
         f"median of {NUMPY_RUNS} runs ({NUMPY_RUNS_SLOW} when one run takes over "
@@ -474,16 +696,6 @@ def run(*, quick: bool = False, write: bool = True) -> None:
         f"(the Python loop beyond n = {loop_max:.0e}"
         + (", the NumPy reference where a run would exceed 60 s" if extrapolated else "")
         + "). Times exclude building the input (for the loop: converting arrays to lists).",
-        "",
-        "### gini (int64 impressions)",
-        "",
-        "Input: the per-work impressions of the allocation below (n values). Python loop: "
-        "`sorted()` then one loop accumulating the sorted formula.",
-        "",
-        TABLE_HEAD,
-        *(row.markdown() for row in gini_rows),
-        "",
-        "### allocate_exposure (gini_cap 0.3, ordinary_floor 0.7, blend)",
         "",
         "Input: 10 works per creator, 5% head creators whose climbing works ask for 40× "
         "more, lognormal demand (median 2000), 30% new works with base demand 300, budget = "
@@ -497,9 +709,33 @@ def run(*, quick: bool = False, write: bool = True) -> None:
         *(row.markdown() for row in alloc_rows),
         "",
         agreement,
+        "",
+        "### gini (int64 impressions)",
+        "",
+        "Input: the per-work impressions of the synthetic allocation above (n values). "
+        "Python loop: `sorted()` then one loop accumulating the sorted formula.",
+        "",
+        TABLE_HEAD,
+        *(row.markdown() for row in gini_rows),
     ]
     markdown = "\n".join(lines)
     print(markdown)
     if write:
         path = write_section(SECTION, markdown)
         print(f"  wrote section '{SECTION}' of {path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks.bench_core --save-round DIR [--day N]``: save a recorded
+    model round for the Rust profiler (the benchmark itself runs with ``python -m
+    benchmarks --only core``)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_core")
+    parser.add_argument("--save-round", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--day", type=int, default=120)
+    args = parser.parse_args(argv)
+    save_round(args.save_round, args.day)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,13 +9,15 @@ I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
 
-def realistic_round(n_works: int, seed: int) -> tuple[I64, I64, Bool, Bool, int]:
-    """``(work_creator, demand, is_new, creator_ordinary, budget)``: 10 works per creator,
-    5% head creators whose climbing works ask for 40x more, lognormal demand (median
-    2000), 30% new works with base demand 300, and a budget of the base layer plus half
-    the climbing demand, so that a cap and a floor both bind."""
+def realistic_round(
+    n_works: int, seed: int, works_per_creator: float = 10.0
+) -> tuple[I64, I64, Bool, Bool, int]:
+    """``(work_creator, demand, is_new, creator_ordinary, budget)``: 10 works per creator
+    (or `works_per_creator`), 5% head creators whose climbing works ask for 40x more,
+    lognormal demand (median 2000), 30% new works with base demand 300, and a budget of
+    the base layer plus half the climbing demand, so that a cap and a floor both bind."""
     rng = np.random.default_rng(seed)
-    n_creators = max(1, n_works // 10)
+    n_creators = max(1, int(n_works / works_per_creator))
     ordinary = rng.random(n_creators) >= 0.05
     work_creator = rng.integers(0, n_creators, size=n_works, dtype=np.int64)
     is_new = rng.random(n_works) < 0.3
