@@ -445,7 +445,9 @@ fn group_works(
     plain: &PlainShares,
 ) -> (Grouped, Active) {
     let works = (round.work_creator, round.demand, round.is_new);
-    let blocks = Blocks::new(works, layout, &scan.blocks, |start| plain.stream(round, start));
+    let blocks = Blocks::new(works, layout, &scan.blocks, |start| {
+        plain.stream(round, start)
+    });
     profile::mark("group");
     let mut rows = vec![CreatorRow::default(); round.creator_ordinary.len()];
     let width = blocks.width();
@@ -509,9 +511,7 @@ fn ordinary_share(totals: &[i64], ordinary: &[bool]) -> (i128, f64) {
                 (all + t as i128, ord + if o { t as i128 } else { 0 })
             })
     });
-    let (total, ord) = sums
-        .into_iter()
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (total, ord) = sums.into_iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let share = if total == 0 {
         0.0
     } else {
@@ -659,7 +659,9 @@ fn fair_boosts(
     };
     if let Some(order) = order_at_zero {
         let at_zero = gini_and_slope_in_order(&order, Some(&path.direction), path.denom);
-        path.evaluated.borrow_mut().push((0.0f64.to_bits(), at_zero));
+        path.evaluated
+            .borrow_mut()
+            .push((0.0f64.to_bits(), at_zero));
     }
     let boost_ord = targets.boost_ord as f64;
     let mut tau = policy
@@ -757,7 +759,11 @@ fn gini_and_slope(
 }
 
 /// [`gini_and_slope`] from the totals' order: (float key of the total, index) pairs.
-fn gini_and_slope_in_order(order: &[(u64, u32)], direction: Option<&[f64]>, denom: f64) -> (f64, f64) {
+fn gini_and_slope_in_order(
+    order: &[(u64, u32)],
+    direction: Option<&[f64]>,
+    denom: f64,
+) -> (f64, f64) {
     let n = order.len();
     let coef = |i: usize| (2 * i as i64 + 1 - n as i64) as f64;
     let mut level = 0.0f64;

@@ -221,7 +221,8 @@ impl Blocks {
     where
         F: Fn(usize, Vec<&mut [Record]>) + Sync,
     {
-        let mut by_block: Vec<Vec<&mut [Record]>> = (0..self.n_blocks).map(|_| Vec::new()).collect();
+        let mut by_block: Vec<Vec<&mut [Record]>> =
+            (0..self.n_blocks).map(|_| Vec::new()).collect();
         let mut rest: &mut [Record] = &mut self.records;
         for part in &self.parts {
             for (b, block) in by_block.iter_mut().enumerate() {

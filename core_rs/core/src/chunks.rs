@@ -101,7 +101,11 @@ pub fn sum_i128<F: Fn(usize) -> i128 + Sync + Send>(n: usize, f: F) -> i128 {
 /// The number of `i` in `0..n` for which `f(i)` holds.
 pub fn count<F: Fn(usize) -> bool + Sync + Send>(n: usize, f: F) -> usize {
     if is_parallel(n) {
-        (0..n).into_par_iter().with_min_len(CHUNK).filter(|&i| f(i)).count()
+        (0..n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .filter(|&i| f(i))
+            .count()
     } else {
         (0..n).filter(|&i| f(i)).count()
     }

@@ -74,13 +74,13 @@ fn gini_u64_below(values: &[u64], max: u64) -> f64 {
 /// parallel: exact, so the same for any number of threads.
 pub fn gini_sorted<T: Copy + Into<u64> + Sync>(sorted: &[T]) -> f64 {
     let (weighted, total) = chunks::map_chunks(sorted, |c, chunk| {
-            let mut weighted: u128 = 0;
-            let mut total: u128 = 0;
-            for (i, &v) in chunk.iter().enumerate() {
-                let v: u64 = v.into();
-                weighted += (i as u128 + 1) * v as u128;
-                total += v as u128;
-            }
+        let mut weighted: u128 = 0;
+        let mut total: u128 = 0;
+        for (i, &v) in chunk.iter().enumerate() {
+            let v: u64 = v.into();
+            weighted += (i as u128 + 1) * v as u128;
+            total += v as u128;
+        }
         // Ranks in this chunk start after c * CHUNK entries.
         (weighted + (c * CHUNK) as u128 * total, total)
     })

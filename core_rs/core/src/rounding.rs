@@ -191,27 +191,27 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
     }
     let mut parts = vec![0i64; n];
     chunks::for_each_chunk_mut(&mut parts, |c, out| {
-            let start = c * CHUNK;
-            // Each group's target just before this chunk (0 before its first entry).
-            let mut before = [0i64; 2];
-            let mut found = [false; 2];
-            for k in (0..start).rev() {
-                let g = group[k] as usize;
-                if !found[g] {
-                    found[g] = true;
-                    before[g] = target(k);
-                    if found == [true; 2] {
-                        break;
-                    }
+        let start = c * CHUNK;
+        // Each group's target just before this chunk (0 before its first entry).
+        let mut before = [0i64; 2];
+        let mut found = [false; 2];
+        for k in (0..start).rev() {
+            let g = group[k] as usize;
+            if !found[g] {
+                found[g] = true;
+                before[g] = target(k);
+                if found == [true; 2] {
+                    break;
                 }
             }
-            for (i, p) in out.iter_mut().enumerate() {
-                let k = start + i;
-                let g = group[k] as usize;
-                let t = target(k);
-                *p = t - before[g];
-                before[g] = t;
-            }
+        }
+        for (i, p) in out.iter_mut().enumerate() {
+            let k = start + i;
+            let g = group[k] as usize;
+            let t = target(k);
+            *p = t - before[g];
+            before[g] = t;
+        }
     });
     parts
 }

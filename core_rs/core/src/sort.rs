@@ -358,16 +358,29 @@ mod tests {
     fn keys_with_index_sort_like_std_for_any_thread_count() {
         let spread = |i: u64| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / 2f64.powi(53);
         let cases: Vec<Vec<u64>> = vec![
-            (0..300_000u64).map(|i| float_key(300.0 * (6.0 * spread(i)).exp())).collect(),
-            (0..200_000u64).map(|i| float_key((i % 7) as f64 * 1000.0)).collect(),
-            (0..5000u64).map(|i| float_key(if i % 3 == 0 { 0.0 } else { spread(i) })).collect(),
+            (0..300_000u64)
+                .map(|i| float_key(300.0 * (6.0 * spread(i)).exp()))
+                .collect(),
+            (0..200_000u64)
+                .map(|i| float_key((i % 7) as f64 * 1000.0))
+                .collect(),
+            (0..5000u64)
+                .map(|i| float_key(if i % 3 == 0 { 0.0 } else { spread(i) }))
+                .collect(),
             vec![0; 3000],
-            (0..3000u64).map(|i| if i % 2 == 0 { 0 } else { 77 }).collect(),
-            (0..70_000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect(),
+            (0..3000u64)
+                .map(|i| if i % 2 == 0 { 0 } else { 77 })
+                .collect(),
+            (0..70_000u64)
+                .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .collect(),
         ];
         for keys in cases {
-            let mut want: Vec<(u64, u32)> =
-                keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+            let mut want: Vec<(u64, u32)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (k, i as u32))
+                .collect();
             want.sort_unstable();
             for threads in 1..=3 {
                 let pool = rayon::ThreadPoolBuilder::new()

@@ -378,7 +378,10 @@ impl Market {
                 "pool_offsets: must rise from 0 to len(fan_pool)",
             ));
         }
-        same_lengths(&[("fan_budget", budget.len()), ("fan_sensitivity", sens.len())])?;
+        same_lengths(&[
+            ("fan_budget", budget.len()),
+            ("fan_sensitivity", sens.len()),
+        ])?;
         each("fan_pool", &pool, outside(budget.len()), |f, i| {
             format!("value {f} at index {i} is not a fan")
         })?;
@@ -437,11 +440,11 @@ mod _core {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use super::audience::Audience;
+    #[pymodule_export]
     use super::{
         allocate_exposure, fan_day, gini_float, gini_int, thread_count, view_works, Market,
     };
-    #[pymodule_export]
-    use super::audience::Audience;
 
     #[pymodule_init]
     fn init(_module: &Bound<'_, PyModule>) -> PyResult<()> {
