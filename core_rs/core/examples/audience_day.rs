@@ -84,7 +84,11 @@ fn main() {
 
         let c0 = cpu_ms();
         let t0 = Instant::now();
-        let plan = audience.plan(7, day, &has_work, 0.25).expect("plan");
+        let fpw: f64 = std::env::var("FPW")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.25);
+        let plan = audience.plan(7, day, &has_work, fpw).expect("plan");
         let t1 = Instant::now();
         let c1 = cpu_ms();
         // Impressions: the screens twice over (two covers), uneven across works.

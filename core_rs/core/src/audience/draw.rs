@@ -92,6 +92,46 @@ pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
     x.clamp(0.0, n as f64) as u64
 }
 
+/// Multinomial(n, weights / total) into `counts` (zeroed, one per weight): one uniform
+/// per trial when there are few trials, else by conditional binomials (O(k + n)
+/// multiply-adds rather than a search per trial).
+pub fn multinomial(s: &mut Stream, n: u64, weights: &[f64], total: f64, counts: &mut [u32]) {
+    let Some(last) = weights.len().checked_sub(1) else {
+        return;
+    };
+    if last == 0 {
+        counts[0] = n as u32;
+        return;
+    }
+    if n <= 2 * weights.len() as u64 {
+        // Few trials: one uniform each, found by a branch-free count over the weights.
+        for _ in 0..n {
+            let mut u = s.uniform() * total;
+            let mut i = 0;
+            for &w in &weights[..last] {
+                u -= w;
+                i += (u >= 0.0) as usize;
+            }
+            counts[i] += 1;
+        }
+        return;
+    }
+    let (mut left, mut rest) = (n, total);
+    for (i, &w) in weights.iter().enumerate() {
+        if left == 0 {
+            break;
+        }
+        let x = if i == last {
+            left
+        } else {
+            binomial(s, left, (w / rest).min(1.0))
+        };
+        counts[i] = x as u32;
+        left -= x;
+        rest -= w;
+    }
+}
+
 /// Index of the entry of `cumulative` (inclusive prefix sums) that a draw below its last
 /// value falls in: the first `i` with `cumulative[i] > r`.
 #[inline]
@@ -143,6 +183,25 @@ mod tests {
         }
         assert_eq!(binomial(&mut Stream::new(0, 0, 0, 0), 7, 1.0), 7);
         assert_eq!(binomial(&mut Stream::new(0, 0, 0, 0), 7, 0.0), 0);
+    }
+
+    #[test]
+    fn multinomial_adds_up_and_follows_the_weights() {
+        let weights = [1.0, 3.0, 0.0, 4.0];
+        let mut sums = [0u64; 4];
+        for i in 0..20_000 {
+            let mut counts = [0u32; 4];
+            multinomial(&mut Stream::new(5, 0, i, 0), 40, &weights, 8.0, &mut counts);
+            assert_eq!(counts.iter().sum::<u32>(), 40);
+            assert_eq!(counts[2], 0);
+            sums.iter_mut()
+                .zip(counts)
+                .for_each(|(s, c)| *s += c as u64);
+        }
+        let total = (40 * 20_000) as f64;
+        for (sum, w) in sums.iter().zip(weights) {
+            assert!((*sum as f64 / total - w / 8.0).abs() < 0.005, "{sums:?}");
+        }
     }
 
     #[test]

@@ -108,6 +108,9 @@ pub struct Audience {
     relations: Vec<RelationList>,
     /// In-degree of the follow graph per creator.
     followers: Vec<u32>,
+    /// Whether each creator is on the platform, as `view` last saw it (the next `plan`
+    /// drops relations to those who left).
+    alive: Vec<bool>,
     totals: FanTotals,
     /// Fans by interest, each category's fans in index order: `fans_by_category[k]`.
     fans_by_category: Vec<Vec<u32>>,
@@ -187,6 +190,7 @@ impl Audience {
             sensitivity,
             relations: vec![RelationList::default(); n],
             followers: vec![0; n_creators],
+            alive: vec![true; n_creators],
             totals: FanTotals {
                 views: vec![0; n],
                 follows: vec![0; n],
@@ -219,6 +223,7 @@ impl Audience {
             return Err(InputError::new("n", "more than 2^32 - 1 creators"));
         }
         self.followers.resize(self.followers.len() + n, 0);
+        self.alive.resize(self.followers.len(), true);
         Ok(())
     }
 

@@ -3,7 +3,11 @@
 use rayon::prelude::*;
 
 use super::draw;
-use super::{day_u16, purpose, Audience, InputError, Stage, FAN_CHUNK};
+use super::relations::{RelationList, FOLLOWS, MAX_RELATIONS};
+use super::{
+    day_u16, purpose, Audience, FollowEvent, InputError, Stage, FADE_DAYS, FAN_CHUNK,
+    UNFOLLOW_HAZARD,
+};
 use crate::rng::Stream;
 
 /// Bins of the per-chunk histogram of views per fan; the median falls back to a selection
@@ -33,6 +37,8 @@ pub(super) struct Today {
     pub follow: Vec<u32>,
     /// Creators with a work today (the follow page shows only those).
     pub has_work: Vec<bool>,
+    /// Follow-page views per (fan, followed creator), by chunk of fans.
+    pub pages: Vec<PageChunk>,
     pub plan: Plan,
 }
 
@@ -42,7 +48,13 @@ impl Today {
     }
 
     pub fn memory_bytes(&self) -> usize {
-        (self.views.capacity() + self.follow.capacity()) * 4 + self.has_work.capacity()
+        (self.views.capacity() + self.follow.capacity()) * 4
+            + self.has_work.capacity()
+            + self
+                .pages
+                .iter()
+                .map(|c| c.offsets.capacity() * 4 + c.entries.capacity() * 12)
+                .sum::<usize>()
     }
 }
 
@@ -51,12 +63,34 @@ struct ChunkPlan {
     follow_views: u64,
     views: u64,
     hist: Vec<u32>,
+    page: PageChunk,
+    /// (fan, creator) of follows undone today: faded, or the creator left.
+    unfollows: Vec<(u32, u32)>,
+}
+
+/// Follow-page views of one fan on one followed creator (split over the creator's works
+/// by `view`), with the fan's trust in it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct PageCreator {
+    pub creator: u32,
+    pub views: u32,
+    pub trust: f32,
+}
+
+/// The follow pages of one chunk of fans: fan `j` of the chunk has
+/// `entries[offsets[j]..offsets[j + 1]]`.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PageChunk {
+    pub offsets: Vec<u32>,
+    pub entries: Vec<PageCreator>,
 }
 
 impl Audience {
-    /// Draw each fan's views today, `Poisson(activity)`, and send `Binomial(views,
-    /// follow_page_weight)` of them to the follow page when the fan follows a creator with
-    /// a work today (`creator_has_work[c]`); the rest are discovery screens.
+    /// Start the day, one pass over the fans: undo faded follows and drop relations to
+    /// creators who have left; draw each fan's views, `Poisson(activity)`; send
+    /// `Binomial(views, follow_page_weight)` of them to the follow page when the fan follows
+    /// a creator with a work today (`creator_has_work[c]`), spread over those creators in
+    /// proportion to `0.5 + trust`; the rest are discovery screens.
     pub fn plan(
         &mut self,
         seed: u64,
@@ -92,34 +126,72 @@ impl Audience {
         today.follow.resize(n, 0);
         today.has_work.clear();
         today.has_work.extend_from_slice(creator_has_work);
-        let (activity, interest, relations) = (&self.activity, &self.interest, &self.relations);
-        let parts: Vec<ChunkPlan> = today
-            .views
+        let day16 = day as u16;
+        let (activity, interest, alive) = (&self.activity, &self.interest, &self.alive);
+        let has_work = &today.has_work;
+        let parts: Vec<ChunkPlan> = self
+            .relations
             .par_chunks_mut(FAN_CHUNK)
+            .zip(today.views.par_chunks_mut(FAN_CHUNK))
             .zip(today.follow.par_chunks_mut(FAN_CHUNK))
             .enumerate()
-            .map(|(c, (views, follow))| {
+            .map(|(c, ((lists, views), follow))| {
                 let mut part = ChunkPlan {
                     screens_by_category: vec![0; k_count],
                     follow_views: 0,
                     views: 0,
                     hist: vec![0; VIEW_BINS],
+                    page: PageChunk {
+                        offsets: Vec::with_capacity(lists.len() + 1),
+                        entries: Vec::new(),
+                    },
+                    unfollows: Vec::new(),
                 };
-                for (j, (v_out, f_out)) in views.iter_mut().zip(follow.iter_mut()).enumerate() {
+                part.page.offsets.push(0);
+                let mut eligible: Vec<usize> = Vec::with_capacity(MAX_RELATIONS);
+                let mut weights: Vec<f64> = Vec::with_capacity(MAX_RELATIONS);
+                let mut counts: Vec<u32> = Vec::with_capacity(MAX_RELATIONS);
+                for (j, list) in lists.iter_mut().enumerate() {
                     let fan = c * FAN_CHUNK + j;
+                    fade(seed, day, fan, list, alive, &mut part.unfollows);
                     let mut s = Stream::new(seed, day, fan as u64, purpose::PLAN);
                     let v = draw::poisson(&mut s, activity[fan] as f64).min(u32::MAX as u64);
-                    let followed_with_work = relations[fan]
-                        .as_slice()
-                        .iter()
-                        .any(|r| r.follows() && creator_has_work[r.creator as usize]);
-                    let to_follow = if followed_with_work {
-                        draw::binomial(&mut s, v, follow_page_weight)
-                    } else {
+                    eligible.clear();
+                    weights.clear();
+                    let mut total = 0.0;
+                    for (i, r) in list.as_slice().iter().enumerate() {
+                        if r.follows() && has_work[r.creator as usize] {
+                            eligible.push(i);
+                            weights.push(0.5 + r.trust as f64);
+                            total += 0.5 + r.trust as f64;
+                        }
+                    }
+                    let to_follow = if eligible.is_empty() {
                         0
+                    } else {
+                        draw::binomial(&mut s, v, follow_page_weight)
                     };
-                    *v_out = v as u32;
-                    *f_out = to_follow as u32;
+                    if to_follow > 0 {
+                        // The follow page: views over the followed creators with a work
+                        // today, in proportion to 0.5 + trust.
+                        counts.clear();
+                        counts.resize(eligible.len(), 0);
+                        draw::multinomial(&mut s, to_follow, &weights, total, &mut counts);
+                        let relations = list.as_mut_slice();
+                        for (&i, &n) in eligible.iter().zip(&counts) {
+                            if n > 0 {
+                                relations[i].last_day = day16;
+                                part.page.entries.push(PageCreator {
+                                    creator: relations[i].creator,
+                                    views: n,
+                                    trust: relations[i].trust,
+                                });
+                            }
+                        }
+                    }
+                    part.page.offsets.push(part.page.entries.len() as u32);
+                    views[j] = v as u32;
+                    follow[j] = to_follow as u32;
                     part.views += v;
                     part.follow_views += to_follow;
                     part.screens_by_category[interest[fan] as usize] += v - to_follow;
@@ -134,7 +206,18 @@ impl Audience {
         };
         let mut hist = vec![0u64; VIEW_BINS];
         let mut views = 0u64;
+        self.viewed.events.clear();
+        today.pages.clear();
         for part in parts {
+            for &(fan, creator) in &part.unfollows {
+                self.followers[creator as usize] -= 1;
+                self.viewed.events.push(FollowEvent {
+                    fan,
+                    creator,
+                    follow: false,
+                });
+            }
+            today.pages.push(part.page);
             plan.follow_views += part.follow_views;
             views += part.views;
             for (total, x) in plan
@@ -153,7 +236,6 @@ impl Audience {
         plan.median_views = median(&hist, &today.views);
         today.plan = plan.clone();
         self.today = today;
-        self.viewed.clear();
         self.stage = Stage::Planned;
         Ok(plan)
     }
@@ -187,4 +269,44 @@ fn median(hist: &[u64], values: &[u32]) -> f64 {
     } else {
         0.5 * (value_at(n / 2 - 1) + value_at(n / 2))
     }
+}
+
+/// Undo follows that faded (no follow-page view for more than [`FADE_DAYS`], then with
+/// probability [`UNFOLLOW_HAZARD`] a day) and drop relations to creators who have left
+/// (`alive[c]` false, as `view` last saw it). A faded relation stays while the fan has
+/// bought from the creator (it keeps the trust).
+fn fade(
+    seed: u64,
+    day: u64,
+    fan: usize,
+    list: &mut RelationList,
+    alive: &[bool],
+    unfollows: &mut Vec<(u32, u32)>,
+) {
+    let today = day as u32;
+    let stale = |r: &super::Relation| {
+        !alive[r.creator as usize]
+            || (r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS)
+    };
+    if !list.as_slice().iter().any(stale) {
+        return;
+    }
+    let mut s = Stream::new(seed, day, fan as u64, purpose::FADE);
+    list.retain_mut(|r| {
+        if !alive[r.creator as usize] {
+            if r.follows() {
+                unfollows.push((fan as u32, r.creator));
+            }
+            return false;
+        }
+        if r.follows()
+            && today.saturating_sub(r.last_day as u32) > FADE_DAYS
+            && s.uniform() < UNFOLLOW_HAZARD
+        {
+            r.flags &= !FOLLOWS;
+            unfollows.push((fan as u32, r.creator));
+            return r.bought();
+        }
+        true
+    });
 }

@@ -57,12 +57,13 @@ impl RelationList {
         self.0.is_empty()
     }
 
-    /// A copy in a fresh allocation of just the capacity it needs (a power of two).
+    /// A copy in a fresh allocation of the capacity it needs (a power of two, at least 4).
     pub fn repacked(&self) -> Self {
         if self.0.is_empty() {
             return RelationList(Vec::new());
         }
-        let mut v = Vec::with_capacity(self.0.len().next_power_of_two().max(4));
+        let room = self.0.len().next_power_of_two().clamp(4, MAX_RELATIONS);
+        let mut v = Vec::with_capacity(room);
         v.extend_from_slice(&self.0);
         RelationList(v)
     }

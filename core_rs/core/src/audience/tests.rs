@@ -1,1 +1,108 @@
+//! Unit tests of the day's bookkeeping: fading follows, creators who leave, the stages.
 
+use super::*;
+
+/// 100 fans of one category, two creators; every fan follows both.
+fn followed() -> Audience {
+    let mut a = Audience::new(vec![0; 100], vec![10.0; 100], vec![1.0; 100], 1, 2).expect("valid");
+    assert_eq!(a.warm_start(1, &[100, 100], &[0, 0], 1.0, 0.5), Ok(200));
+    a
+}
+
+/// One day with a single filler work of creator 1 (never shown on the follow page,
+/// since `has_work` says nobody has a work).
+fn quiet_day(a: &mut Audience, day: u64, alive: &[bool]) -> Viewing {
+    let plan = a.plan(9, day, &[false, false], 0.5).expect("plan");
+    assert_eq!(plan.follow_views, 0);
+    let impressions = [plan.screens as i64 * 2];
+    let works = WorksToday {
+        creator: &[1],
+        impressions: &impressions,
+        appeal: &[1.0],
+        category: &[0],
+        commerce: &[false],
+        engage_rate: &[0.0],
+        follow_rate: &[0.0],
+        uid: &[day as i64],
+    };
+    a.view(9, day, &works, 2, false, 1.0, alive).expect("view")
+}
+
+#[test]
+fn follows_fade_after_the_fade_days_and_buyers_keep_their_relation() {
+    let mut a = followed();
+    // Fan 0 has bought from creator 0: its relation outlives the follow.
+    a.relations[0].find_mut(0).expect("relation").flags |= BOUGHT;
+    let mut unfollows = 0;
+    for day in 0..=FADE_DAYS as u64 {
+        unfollows += quiet_day(&mut a, day, &[true, true]).unfollows;
+    }
+    assert_eq!(unfollows, 0, "nothing fades within the fade days");
+    for day in FADE_DAYS as u64 + 1..FADE_DAYS as u64 + 200 {
+        unfollows += quiet_day(&mut a, day, &[true, true]).unfollows;
+    }
+    assert!(unfollows > 190, "{unfollows}");
+    assert_eq!(
+        a.follow_count(),
+        a.followers().iter().map(|&x| x as usize).sum::<usize>()
+    );
+    let kept = a.relations_of(0).iter().find(|r| r.creator == 0);
+    assert!(kept.is_none_or(|r| r.bought()));
+}
+
+#[test]
+fn relations_to_a_creator_who_left_go_at_the_next_plan() {
+    let mut a = followed();
+    quiet_day(&mut a, 0, &[false, true]);
+    assert_eq!(a.followers(), &[100, 100], "kept until the next plan");
+    let viewing = quiet_day(&mut a, 1, &[false, true]);
+    assert_eq!(a.followers(), &[0, 100]);
+    assert_eq!(viewing.unfollows, 100);
+    assert_eq!(a.relation_count(), 100);
+    let events = a.follow_events();
+    assert_eq!(events.len(), 100);
+    assert!(events.iter().all(|e| !e.follow && e.creator == 0));
+}
+
+#[test]
+fn calls_come_in_order() {
+    let mut a = followed();
+    assert_eq!(
+        a.view(
+            0,
+            0,
+            &WorksToday {
+                creator: &[],
+                impressions: &[],
+                appeal: &[],
+                category: &[],
+                commerce: &[],
+                engage_rate: &[],
+                follow_rate: &[],
+                uid: &[],
+            },
+            1,
+            true,
+            1.0,
+            &[true, true]
+        )
+        .unwrap_err()
+        .argument,
+        "day"
+    );
+    quiet_day(&mut a, 3, &[true, true]);
+    let offers = Offers {
+        p_buy: &[0.0],
+        price: &[1.0],
+        reference_price: &[1.0],
+        follow_factor: 1.0,
+    };
+    let (mut capacity, mut budget) = (vec![0i64; 2], vec![0.0f64; 100]);
+    assert!(a.buy(0, 4, &offers, &mut capacity, &mut budget).is_err());
+    assert!(a.buy(0, 3, &offers, &mut capacity, &mut budget).is_ok());
+    assert!(
+        a.buy(0, 3, &offers, &mut capacity, &mut budget).is_err(),
+        "one buy a day"
+    );
+    assert!(a.memory_bytes() > 100 * std::mem::size_of::<Relation>() * 2);
+}

@@ -5,10 +5,8 @@
 use rayon::prelude::*;
 
 use super::draw;
-use super::relations::{RelationList, FOLLOWS};
 use super::{
-    day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FADE_DAYS,
-    FAN_CHUNK, UNFOLLOW_HAZARD,
+    day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FAN_CHUNK,
 };
 use crate::profile;
 use crate::rng::Stream;
@@ -98,7 +96,6 @@ impl Viewed {
         self.by_category.clear();
         self.follow_pages.clear();
         self.prefix.iter_mut().for_each(Vec::clear);
-        self.events.clear();
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -150,8 +147,6 @@ impl Viewed {
 struct ChunkView {
     page: FollowChunk,
     reached: Vec<bool>,
-    /// (fan, creator) of follows undone today: faded, or the creator left.
-    unfollows: Vec<(u32, u32)>,
 }
 
 /// Works of each creator today: `works[offsets[c]..offsets[c + 1]]`, in work order.
@@ -190,7 +185,7 @@ impl Audience {
     /// `covers_per_screen` covers make one discovery screen (1 in single column, where the
     /// platform pushes the item and the fan does not choose); `match_bonus` multiplies the
     /// weight of works of the fan's own interest; `creator_alive[c]` is false for creators
-    /// who have left (their relations are dropped).
+    /// who have left (they gain no follows, and the next `plan` drops their relations).
     #[allow(clippy::too_many_arguments)]
     pub fn view(
         &mut self,
@@ -225,26 +220,19 @@ impl Audience {
             ));
         }
 
+        self.alive.copy_from_slice(creator_alive);
         let mut viewed = std::mem::take(&mut self.viewed);
         viewed.clear();
         let mut events = std::mem::take(&mut viewed.events);
 
-        // The follow page and fading follows: per fan, in parallel over chunks of fans.
-        let parts = self.follow_pages(seed, day, day16, works.commerce, creator_alive, &by_creator);
+        // The follow page: per fan, in parallel over chunks of fans.
+        let parts = self.follow_pages(seed, day, works.commerce, &by_creator);
         profile::mark("follow pages");
         let mut views_follow = vec![0i64; n_works];
         let mut reached_by_follow = Vec::with_capacity(self.n_fans());
         for part in parts {
             for e in &part.page.entries {
                 views_follow[e.work as usize] += e.views as i64;
-            }
-            for &(fan, creator) in &part.unfollows {
-                self.followers[creator as usize] -= 1;
-                events.push(FollowEvent {
-                    fan,
-                    creator,
-                    follow: false,
-                });
             }
             reached_by_follow.extend_from_slice(&part.reached);
             viewed.follow_pages.push(part.page);
@@ -297,31 +285,47 @@ impl Audience {
         viewed.by_category = by_category;
 
         profile::mark("prefix");
-        // Engagement (aggregate) and follows from discovery (exact, serial in work order).
-        let mut engaged = vec![0i64; n_works];
-        let mut follows = vec![0i64; n_works];
-        let mut total_follows = 0u64;
-        for w in 0..n_works {
+        // Engagement (aggregate) and who follows from discovery, per work in parallel;
+        // the follows themselves in a serial pass, in (fan, work) order so that the
+        // relation lists are visited in address order.
+        let picks: Vec<(i64, Vec<(u32, u32)>)> = crate::chunks::map(n_works, |w| {
             let uid = viewed.work_uid[w];
             let disc = viewed.views_discovery[w];
             let all = disc + views_follow[w] as u64;
             let mut s = Stream::new(seed, day, uid, purpose::ENGAGE);
-            engaged[w] = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
-            if disc == 0 || works.follow_rate[w] <= 0.0 {
-                continue;
-            }
+            let engaged = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
             let creator = viewed.work_creator[w];
-            if !creator_alive[creator as usize] {
-                continue;
+            if disc == 0 || works.follow_rate[w] <= 0.0 || !creator_alive[creator as usize] {
+                return (engaged, Vec::new());
             }
             let mut s = Stream::new(seed, day, uid, purpose::FOLLOW);
-            let events_here = draw::binomial(&mut s, disc, works.follow_rate[w]);
-            for _ in 0..events_here {
-                let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
-                if self.follow(fan, creator, day16, &mut events) {
-                    follows[w] += 1;
-                    total_follows += 1;
-                }
+            let n = draw::binomial(&mut s, disc, works.follow_rate[w]);
+            let fans = (0..n)
+                .map(|_| {
+                    let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
+                    (fan as u32, w as u32)
+                })
+                .collect();
+            (engaged, fans)
+        });
+        let mut engaged = Vec::with_capacity(n_works);
+        let mut candidates: Vec<(u32, u32)> = Vec::new();
+        for (e, fans) in picks {
+            engaged.push(e);
+            candidates.extend(fans);
+        }
+        candidates.sort_unstable();
+        let mut follows = vec![0i64; n_works];
+        let mut total_follows = 0u64;
+        for (fan, w) in candidates {
+            if self.follow(
+                fan as usize,
+                viewed.work_creator[w as usize],
+                day16,
+                &mut events,
+            ) {
+                follows[w as usize] += 1;
+                total_follows += 1;
             }
         }
         profile::mark("follows");
@@ -416,101 +420,75 @@ impl Audience {
         Ok(())
     }
 
+    /// Split each fan's follow-page views of a creator (drawn by `plan`) over that
+    /// creator's works today, uniformly; per fan in parallel over chunks of fans.
     fn follow_pages(
-        &mut self,
+        &self,
         seed: u64,
         day: u64,
-        day16: u16,
         commerce: &[bool],
-        creator_alive: &[bool],
         by_creator: &WorksByCreator,
     ) -> Vec<ChunkView> {
-        let today = &self.today;
-        self.relations
-            .par_chunks_mut(FAN_CHUNK)
+        self.today
+            .pages
+            .par_iter()
             .enumerate()
             .map(|(c, chunk)| {
+                let fans = chunk.offsets.len() - 1;
                 let mut part = ChunkView {
                     page: FollowChunk {
-                        offsets: Vec::with_capacity(chunk.len() + 1),
-                        entries: Vec::new(),
+                        offsets: Vec::with_capacity(fans + 1),
+                        entries: Vec::with_capacity(chunk.entries.len()),
                     },
-                    reached: vec![false; chunk.len()],
-                    unfollows: Vec::new(),
+                    reached: vec![false; fans],
                 };
                 part.page.offsets.push(0);
-                let mut eligible: Vec<usize> = Vec::with_capacity(64);
-                let mut cumulative: Vec<f64> = Vec::with_capacity(64);
-                let mut counts: Vec<u32> = Vec::with_capacity(64);
                 let mut per_work: Vec<u32> = Vec::new();
-                for (j, list) in chunk.iter_mut().enumerate() {
+                let mut weights: Vec<f64> = Vec::new();
+                for j in 0..fans {
                     let fan = c * FAN_CHUNK + j;
-                    let to_follow = today.follow[fan];
-                    if to_follow > 0 {
-                        let mut s = Stream::new(seed, day, fan as u64, purpose::FOLLOW_PAGE);
-                        eligible.clear();
-                        cumulative.clear();
-                        let mut total = 0.0f64;
-                        for (i, r) in list.as_slice().iter().enumerate() {
-                            if r.follows() && today.has_work[r.creator as usize] {
-                                eligible.push(i);
-                                total += 0.5 + r.trust as f64;
-                                cumulative.push(total);
-                            }
+                    let start = part.page.entries.len();
+                    let mut s: Option<Stream> = None;
+                    let creators =
+                        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
+                    for e in creators {
+                        let shown = by_creator.of(e.creator);
+                        if let [work] = shown {
+                            part.page.entries.push(FollowView {
+                                work: *work,
+                                views: e.views,
+                                trust: e.trust,
+                            });
+                            continue;
                         }
-                        debug_assert!(!eligible.is_empty(), "plan gave follow views to fan {fan}");
-                        counts.clear();
-                        counts.resize(eligible.len(), 0);
-                        let last = eligible.len() - 1;
-                        if last == 0 {
-                            counts[0] = to_follow;
-                        } else {
-                            for _ in 0..to_follow {
-                                // A branch-free count over at most 64 prefix sums.
-                                let u = s.uniform() * total;
-                                let i =
-                                    cumulative.iter().map(|&x| (x <= u) as usize).sum::<usize>();
-                                counts[i.min(last)] += 1;
-                            }
-                        }
-                        let relations = list.as_mut_slice();
-                        for (&i, &n) in eligible.iter().zip(&counts) {
-                            if n == 0 {
-                                continue;
-                            }
-                            relations[i].last_day = day16;
-                            let trust = relations[i].trust;
-                            let shown = by_creator.of(relations[i].creator);
-                            if shown.len() == 1 {
+                        let s = s.get_or_insert_with(|| {
+                            Stream::new(seed, day, fan as u64, purpose::FOLLOW_PAGE)
+                        });
+                        per_work.clear();
+                        per_work.resize(shown.len(), 0);
+                        weights.clear();
+                        weights.resize(shown.len(), 1.0);
+                        draw::multinomial(
+                            s,
+                            e.views as u64,
+                            &weights,
+                            shown.len() as f64,
+                            &mut per_work,
+                        );
+                        for (&work, &views) in shown.iter().zip(&per_work) {
+                            if views > 0 {
                                 part.page.entries.push(FollowView {
-                                    work: shown[0],
-                                    views: n,
-                                    trust,
+                                    work,
+                                    views,
+                                    trust: e.trust,
                                 });
-                            } else {
-                                per_work.clear();
-                                per_work.resize(shown.len(), 0);
-                                for _ in 0..n {
-                                    per_work[s.below(shown.len() as u64) as usize] += 1;
-                                }
-                                for (&w, &v) in shown.iter().zip(&per_work) {
-                                    if v > 0 {
-                                        part.page.entries.push(FollowView {
-                                            work: w,
-                                            views: v,
-                                            trust,
-                                        });
-                                    }
-                                }
                             }
                         }
-                        let start = *part.page.offsets.last().expect("offsets start at 0") as usize;
-                        part.reached[j] = part.page.entries[start..]
-                            .iter()
-                            .any(|e| commerce[e.work as usize]);
                     }
+                    part.reached[j] = part.page.entries[start..]
+                        .iter()
+                        .any(|e| commerce[e.work as usize]);
                     part.page.offsets.push(part.page.entries.len() as u32);
-                    fade(seed, day, fan, list, creator_alive, &mut part.unfollows);
                 }
                 part
             })
@@ -541,38 +519,6 @@ impl Audience {
             })
             .sum()
     }
-}
-
-/// Undo follows that faded (no follow-page view for more than [`FADE_DAYS`], then with
-/// probability [`UNFOLLOW_HAZARD`] a day) and drop relations to creators who left. A faded
-/// relation keeps its trust while the fan has bought from the creator.
-fn fade(
-    seed: u64,
-    day: u64,
-    fan: usize,
-    list: &mut RelationList,
-    creator_alive: &[bool],
-    unfollows: &mut Vec<(u32, u32)>,
-) {
-    let mut s: Option<Stream> = None;
-    let today = day as u32;
-    list.retain_mut(|r| {
-        if !creator_alive[r.creator as usize] {
-            if r.follows() {
-                unfollows.push((fan as u32, r.creator));
-            }
-            return false;
-        }
-        if r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS {
-            let s = s.get_or_insert_with(|| Stream::new(seed, day, fan as u64, purpose::FADE));
-            if s.uniform() < UNFOLLOW_HAZARD {
-                r.flags &= !FOLLOWS;
-                unfollows.push((fan as u32, r.creator));
-                return r.bought();
-            }
-        }
-        true
-    });
 }
 
 /// The capped multinomial of discovery: category by category, the screens choose works
