@@ -334,14 +334,15 @@ st.multiselect(
     format_func=lambda name: daily_display(name).title,
     help="Daily metrics drawn for every policy: mean over seeds, band from lowest to highest.",
 )
-if job is None:
-    st.info("Move the levers in the sidebar and press **Run**.", icon=":material/tune:")
+if job is None or job.done:
     jobs.pool()  # start the workers while the planner reads
     if not blocked and edited is not None and WARM not in state:
         warm = jobs.prewarm({labels[0]: reference}, seeds, days)
         if warm is not None:
             state[WARM] = warm
     watch_prewarm()
+if job is None:
+    st.info("Move the levers in the sidebar and press **Run**.", icon=":material/tune:")
 else:
     reference_label, edited_label = state["explore.labels"]
     was_running = not job.done
