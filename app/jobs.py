@@ -42,6 +42,8 @@ RUNS_ENV = "ECOSIM_APP_RUNS"
 SUMMARY_FILE = "summary.json"
 MEMORY_RUNS = 160
 """Finished runs kept in memory (a baseline-size run holds a few MB)."""
+RESCAN_S = 5.0
+"""Seconds between two searches of the runs directory for runs saved by others."""
 PROGRESS_EVERY = 5
 """Days between progress reports of a worker."""
 
@@ -160,6 +162,7 @@ class RunStore:
         self._scanned: set[Path] = set()
         self._inflight: dict[str, Future[sim.RunResult]] = {}
         self._measured: list[Measured] = []
+        self._scan_time = -math.inf
         self._lock = threading.Lock()
 
     def get(self, key: str) -> sim.RunResult | None:
@@ -217,8 +220,9 @@ class RunStore:
         root = runs_dir()
         if key in self._on_disk:
             return self._on_disk[key]
-        if not root.is_dir():
+        if not root.is_dir() or time.monotonic() - self._scan_time < RESCAN_S:
             return None
+        self._scan_time = time.monotonic()
         for summary_path in root.rglob(SUMMARY_FILE):
             directory = summary_path.parent
             if directory in self._scanned:
