@@ -175,10 +175,12 @@ class Audience:
         creator_has_work: npt.NDArray[np.bool_],
         follow_page_weight: float,
     ) -> tuple[npt.NDArray[np.int64], int, int, float, float]:
-        """Draw today's views per fan, ``Poisson(activity)``, and send
+        """Start the day: undo faded follows and drop relations to creators who left;
+        draw today's views per fan, ``Poisson(activity)``, and send
         ``Binomial(views, follow_page_weight)`` of them to the follow page of fans who
-        follow a creator with a work today. Returns ``(screens_by_category, screens,
-        follow_views, median_views, mean_views)``."""
+        follow a creator with a work today, spread over those creators in proportion to
+        ``0.5 + trust``. Returns ``(screens_by_category, screens, follow_views,
+        median_views, mean_views)``."""
 
     def view(
         self,

@@ -159,7 +159,8 @@ impl Audience {
             .map_err(value_error)
     }
 
-    /// Draw today's views per fan and split them between discovery and the follow page:
+    /// Start the day: undo faded follows, drop relations to creators who left, draw
+    /// today's views per fan and split them between discovery and the follow page:
     /// (screens by category, screens, follow-page views, median and mean views per fan).
     fn plan<'py>(
         &mut self,
