@@ -280,6 +280,27 @@ def test_stop_ends_a_run_cleanly(page: Page, app_url: str) -> None:
     assert_no_error_shown(page)
 
 
+def test_stop_ends_a_sweep_between_runs(page: Page, app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    params = {**TINY, "days": "365", "seeds": "3", "lever": "traffic.gini_cap", "low": "0.3",
+              "high": "0.9", "points": "4", "none": "false"}  # fmt: skip
+    page.goto(link(app_url, "curves", **params), wait_until="domcontentloaded")
+    sweep = page.get_by_role("button", name="Sweep", exact=True)
+    expect(sweep).to_be_enabled(timeout=60_000)
+    wait_idle(page)
+    sweep.click()
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    expect(stop).to_be_enabled(timeout=60_000)
+    page.wait_for_timeout(2000)  # the cluster starts
+    stop.click()
+    expect(page.get_by_text("Stopped. The runs that had finished are saved")).to_be_visible(
+        timeout=RUN_TIMEOUT_MS
+    )
+    expect(sweep).to_be_enabled()
+    assert_no_error_shown(page)
+
+
 SPEED_ENV = "ECOSIM_APP_SPEED"
 """Set to 1 to time Explore at baseline size and at a quarter (about a minute more)."""
 
