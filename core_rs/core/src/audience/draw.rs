@@ -103,7 +103,7 @@ pub fn multinomial(s: &mut Stream, n: u64, weights: &[f64], total: f64, counts: 
         counts[0] = n as u32;
         return;
     }
-    if n <= 2 * weights.len() as u64 {
+    if n <= 4 * weights.len() as u64 + 16 {
         // Few trials: one uniform each, found by a branch-free count over the weights.
         for _ in 0..n {
             let mut u = s.uniform() * total;
