@@ -525,13 +525,12 @@ fn ordinary_share(totals: &[i64], ordinary: &[bool]) -> (i128, f64) {
 /// holds, where its float totals are these integers exactly (below 2^53), so its first
 /// evaluation needs no sort of its own.
 fn gini_in_order(totals: &[i64]) -> (f64, Vec<(u64, u32)>) {
-    let by_total = sorted_with_index(&chunks::map(totals.len(), |k| totals[k] as u64));
-    let gini = gini_sorted(&chunks::map(by_total.len(), |i| by_total[i].0));
-    let order = chunks::map(by_total.len(), |i| {
-        let (total, k) = by_total[i];
-        (float_key(total as f64), k)
-    });
-    (gini, order)
+    // Below 2^53 the float keys order the totals as the integers do, and spread a skewed
+    // distribution over the buckets better.
+    let keys = chunks::map(totals.len(), |k| float_key(totals[k] as f64));
+    let order = sorted_with_index(&keys);
+    let sorted = chunks::map(order.len(), |i| f64::from_bits(order[i].0) as u64);
+    (gini_sorted(&sorted), order)
 }
 
 /// The group targets of the fairness search (spec step 4).

@@ -266,12 +266,42 @@ fn sort_in_index_order(n: usize, pair_at: impl Fn(usize) -> (u64, u32), sorted: 
 
 /// Sort one bucket (equal keys in index order) in place.
 fn sort_bucket(bucket: &mut [(u64, u32)]) {
-    if bucket.len() <= INSERTION_MAX {
+    let n = bucket.len();
+    if n <= INSERTION_MAX {
         insertion_sort(bucket);
-    } else if bucket.iter().any(|p| p.0 != bucket[0].0) {
+        return;
+    }
+    // Most often a large bucket is one run of equal keys (creators with the same total)
+    // and a few others: the middle key is then that run's. The run keeps its index order,
+    // the others are sorted on their own, before and after it.
+    let pivot = bucket[n / 2].0;
+    let equal = bucket.iter().filter(|p| p.0 == pivot).count();
+    if 2 * equal < n {
         let pairs = bucket.to_vec();
         sort_in_index_order(pairs.len(), |i| pairs[i], bucket);
+        return;
     }
+    if equal == n {
+        return;
+    }
+    let (mut less, mut greater) = (Vec::new(), Vec::new());
+    let mut kept = 0;
+    for i in 0..n {
+        let pair = bucket[i];
+        if pair.0 == pivot {
+            bucket[kept] = pair; // kept <= i: a stable compaction in place
+            kept += 1;
+        } else if pair.0 < pivot {
+            less.push(pair);
+        } else {
+            greater.push(pair);
+        }
+    }
+    bucket.copy_within(0..equal, less.len());
+    bucket[..less.len()].copy_from_slice(&less);
+    bucket[less.len() + equal..].copy_from_slice(&greater);
+    sort_bucket(&mut bucket[..less.len()]);
+    sort_bucket(&mut bucket[less.len() + equal..]);
 }
 
 /// Buckets up to this size are sorted by insertion (most hold one or two pairs, and a
