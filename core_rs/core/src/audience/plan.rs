@@ -206,6 +206,8 @@ impl Audience {
         };
         let mut hist = vec![0u64; VIEW_BINS];
         let mut views = 0u64;
+        // Yesterday's views go; today's events start with the follows undone here.
+        self.viewed.clear();
         self.viewed.events.clear();
         today.pages.clear();
         for part in parts {
