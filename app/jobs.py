@@ -23,7 +23,7 @@ import statistics
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -391,12 +391,25 @@ def plan(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> 
 
 
 def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> Job:
-    """Submit every run not in the store (reusing runs another job already has going)."""
+    """Submit every run not in the store (reusing runs another job already has going).
+
+    The first seed's runs go first and alone: a run that has a core to itself finishes
+    sooner than two sharing the machine, so the first answer comes as early as it can;
+    the other seeds are submitted once the first seed's runs are done.
+    """
     workers = pool()
     runs = store()
     tasks = plan(policies, seeds, days)
     stop_event = workers.manager.Event()
     out = str(runs_dir().resolve())
+
+    def submit(task: Task) -> Future[sim.RunResult]:
+        return workers.executor.submit(
+            run_in_worker, task.scenario, task.key, out, workers.progress, stop_event
+        )
+
+    deferred: list[tuple[Task, Future[sim.RunResult]]] = []
+    first: list[Future[sim.RunResult]] = []
     for task in tasks:
         found = runs.get(task.key)
         if found is not None:
@@ -404,17 +417,64 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
             continue
         future = runs.inflight(task.key)
         if future is None:
-            future = workers.executor.submit(
-                run_in_worker, task.scenario, task.key, out, workers.progress, stop_event
-            )
+            task.owned = True
+            if task.seed == seeds[0] or not first:
+                future = submit(task)
+            else:
+                future = Future()  # stands for the run until it is submitted
+                deferred.append((task, future))
             runs.track(task.key, future)
             future.add_done_callback(partial(_keep, task.key))
-            task.owned = True
+        if task.seed == seeds[0]:
+            first.append(future)
         task.future = future
+    if deferred:
+        _after(first, partial(_submit_deferred, deferred, submit))
     job = Job(dict(policies), tuple(seeds), days, tasks, stop_event)
     job.estimate_s = estimate_seconds([t.scenario for t in tasks if t.future is not None])
     job.poll()
     return job
+
+
+def _after(futures: Sequence[Future[sim.RunResult]], then: Callable[[], None]) -> None:
+    """Call ``then`` once, when every one of ``futures`` is done (at once if none)."""
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one_done(_: Future[sim.RunResult]) -> None:
+        with lock:
+            left[0] -= 1
+            ready = left[0] == 0
+        if ready:
+            then()
+
+    if not futures:
+        then()
+    for future in futures:
+        future.add_done_callback(one_done)
+
+
+def _submit_deferred(
+    deferred: Sequence[tuple[Task, Future[sim.RunResult]]],
+    submit: Callable[[Task], Future[sim.RunResult]],
+) -> None:
+    """Submit the runs held back behind the first seed; each one's stand-in future takes
+    the real run's outcome (a stand-in cancelled by Stop is never submitted)."""
+    for task, stand_in in deferred:
+        if stand_in.cancelled():
+            continue
+        submit(task).add_done_callback(partial(_settle, stand_in))
+
+
+def _settle(stand_in: Future[sim.RunResult], real: Future[sim.RunResult]) -> None:
+    if stand_in.done():
+        return
+    if real.cancelled():
+        stand_in.cancel()
+    elif real.exception() is not None:
+        stand_in.set_exception(real.exception())
+    else:
+        stand_in.set_result(real.result())
 
 
 PREWARM_ENV = "ECOSIM_APP_PREWARM"
