@@ -92,15 +92,31 @@ pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
     x.clamp(0.0, n as f64) as u64
 }
 
-/// Multinomial(n, weights / total) into `counts` (zeroed, one per weight): one uniform
-/// per trial when there are few trials, else by conditional binomials (O(k + n)
-/// multiply-adds rather than a search per trial).
+/// Multinomial(n, weights / total) into `counts` (zeroed, one per weight): a uniform
+/// index per trial when the weights are equal, one uniform per trial when there are few
+/// trials, else by conditional binomials (O(k + n) multiply-adds rather than a search per
+/// trial).
 pub fn multinomial(s: &mut Stream, n: u64, weights: &[f64], total: f64, counts: &mut [u32]) {
     let Some(last) = weights.len().checked_sub(1) else {
         return;
     };
     if last == 0 {
         counts[0] = n as u32;
+        return;
+    }
+    if weights.iter().all(|&w| w == weights[0]) {
+        // Equal weights (the common case: trust moves only with orders): a uniform index
+        // from 32 random bits per trial, two trials per draw.
+        let k = weights.len() as u64;
+        let index = |bits: u64| ((bits * k) >> 32) as usize;
+        for _ in 0..n / 2 {
+            let bits = s.next_u64();
+            counts[index(bits >> 32)] += 1;
+            counts[index(bits & 0xFFFF_FFFF)] += 1;
+        }
+        if n % 2 == 1 {
+            counts[index(s.next_u64() >> 32)] += 1;
+        }
         return;
     }
     if n <= 4 * weights.len() as u64 + 16 {
@@ -201,6 +217,20 @@ mod tests {
         let total = (40 * 20_000) as f64;
         for (sum, w) in sums.iter().zip(weights) {
             assert!((*sum as f64 / total - w / 8.0).abs() < 0.005, "{sums:?}");
+        }
+    }
+
+    #[test]
+    fn equal_weights_are_uniform() {
+        let mut sums = [0u64; 3];
+        for i in 0..20_000 {
+            let mut counts = [0u32; 3];
+            multinomial(&mut Stream::new(6, 0, i, 0), 7, &[0.8; 3], 2.4, &mut counts);
+            assert_eq!(counts.iter().sum::<u32>(), 7);
+            sums.iter_mut().zip(counts).for_each(|(s, c)| *s += c as u64);
+        }
+        for sum in sums {
+            assert!((sum as f64 / (7.0 * 20_000.0) - 1.0 / 3.0).abs() < 0.005, "{sums:?}");
         }
     }
 
