@@ -633,6 +633,7 @@ def run(*, quick: bool = False, write: bool = True) -> None:
     def make_impressions(n: int) -> I64:
         return run_rust(realistic_round(n, seed=n))
 
+    load_start = os.getloadavg()[0]
     model_row = bench_model_rounds(model_days, model_runs)
 
     agreement = check_agreement(realistic_round(sizes[-1] if quick else 10**5, seed=1))
@@ -665,8 +666,15 @@ def run(*, quick: bool = False, write: bool = True) -> None:
     )
     loop_runs = ", ".join(f"{runs} at n = {n:.0e}" for n, runs in LOOP_RUNS.items())
     ratio = model_row.rust / model_row.floor
+    load = (
+        f"Load average (1 min) at the start and the end of this run: {load_start:.1f} and "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (the machine is shared: "
+        "a load above the CPU count slows the longer calls most)."
+    )
     lines = [
         machine_info(),
+        "",
+        load,
         "",
         "### allocate_exposure on the model's rounds (baseline, gini_cap 0.6, "
         "ordinary_floor 0.7, blend)",
