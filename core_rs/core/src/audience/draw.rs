@@ -105,18 +105,8 @@ pub fn multinomial(s: &mut Stream, n: u64, weights: &[f64], total: f64, counts: 
         return;
     }
     if weights.iter().all(|&w| w == weights[0]) {
-        // Equal weights (the common case: trust moves only with orders): a uniform index
-        // from 32 random bits per trial, two trials per draw.
-        let k = weights.len() as u64;
-        let index = |bits: u64| ((bits * k) >> 32) as usize;
-        for _ in 0..n / 2 {
-            let bits = s.next_u64();
-            counts[index(bits >> 32)] += 1;
-            counts[index(bits & 0xFFFF_FFFF)] += 1;
-        }
-        if n % 2 == 1 {
-            counts[index(s.next_u64() >> 32)] += 1;
-        }
+        // Equal weights (the common case: trust moves only with orders).
+        uniform_counts(s, n, counts);
         return;
     }
     if n <= 4 * weights.len() as u64 + 16 {
@@ -145,6 +135,22 @@ pub fn multinomial(s: &mut Stream, n: u64, weights: &[f64], total: f64, counts: 
         counts[i] = x as u32;
         left -= x;
         rest -= w;
+    }
+}
+
+/// Multinomial(n, equal probabilities over `counts.len()` cells) added into `counts`: a
+/// uniform index from 32 random bits per trial, two trials per draw.
+#[inline]
+pub fn uniform_counts(s: &mut Stream, n: u64, counts: &mut [u32]) {
+    let k = counts.len() as u64;
+    let index = |bits: u64| ((bits * k) >> 32) as usize;
+    for _ in 0..n / 2 {
+        let bits = s.next_u64();
+        counts[index(bits >> 32)] += 1;
+        counts[index(bits & 0xFFFF_FFFF)] += 1;
+    }
+    if n % 2 == 1 {
+        counts[index(s.next_u64() >> 32)] += 1;
     }
 }
 

@@ -63,7 +63,6 @@ struct ChunkPlan {
     follow_views: u64,
     views: u64,
     hist: Vec<u32>,
-    page: PageChunk,
     /// (fan, creator) of follows undone today: faded, or the creator left.
     unfollows: Vec<(u32, u32)>,
 }
@@ -129,44 +128,47 @@ impl Audience {
         let day16 = day as u16;
         let (activity, interest, alive) = (&self.activity, &self.interest, &self.alive);
         let has_work = &today.has_work;
+        // Yesterday's follow pages keep their buffers (no allocation, no page faults).
+        let mut pages = std::mem::take(&mut today.pages);
+        pages.resize_with(n.div_ceil(FAN_CHUNK), PageChunk::default);
         let parts: Vec<ChunkPlan> = self
             .relations
             .par_chunks_mut(FAN_CHUNK)
             .zip(today.views.par_chunks_mut(FAN_CHUNK))
             .zip(today.follow.par_chunks_mut(FAN_CHUNK))
+            .zip(pages.par_iter_mut())
             .enumerate()
-            .map(|(c, ((lists, views), follow))| {
+            .map(|(c, (((lists, views), follow), page))| {
                 let mut part = ChunkPlan {
                     screens_by_category: vec![0; k_count],
                     follow_views: 0,
                     views: 0,
                     hist: vec![0; VIEW_BINS],
-                    page: PageChunk {
-                        offsets: Vec::with_capacity(lists.len() + 1),
-                        entries: Vec::new(),
-                    },
                     unfollows: Vec::new(),
                 };
-                part.page.offsets.push(0);
-                let mut eligible: Vec<usize> = Vec::with_capacity(MAX_RELATIONS);
-                let mut weights: Vec<f64> = Vec::with_capacity(MAX_RELATIONS);
-                let mut counts: Vec<u32> = Vec::with_capacity(MAX_RELATIONS);
-                for (j, list) in lists.iter_mut().enumerate() {
+                page.offsets.clear();
+                page.entries.clear();
+                page.offsets.reserve(lists.len() + 1);
+                page.offsets.push(0);
+                let mut eligible = [0u8; MAX_RELATIONS];
+                let mut weights = [0.0f64; MAX_RELATIONS];
+                let mut counts = [0u32; MAX_RELATIONS];
+                for j in 0..lists.len() {
+                    if let Some(ahead) = lists.get(j + PREFETCH_AHEAD) {
+                        prefetch(ahead.as_slice());
+                    }
+                    let list = &mut lists[j];
                     let fan = c * FAN_CHUNK + j;
-                    fade(seed, day, fan, list, alive, &mut part.unfollows);
+                    // One pass over the list: the followed creators with a work today,
+                    // and whether any relation is stale (then fade and look again).
+                    let mut m = scan(list.as_slice(), has_work, alive, day, &mut eligible, &mut weights);
+                    if m.stale {
+                        fade(seed, day, fan, list, alive, &mut part.unfollows);
+                        m = scan(list.as_slice(), has_work, alive, day, &mut eligible, &mut weights);
+                    }
                     let mut s = Stream::new(seed, day, fan as u64, purpose::PLAN);
                     let v = draw::poisson(&mut s, activity[fan] as f64).min(u32::MAX as u64);
-                    eligible.clear();
-                    weights.clear();
-                    let mut total = 0.0;
-                    for (i, r) in list.as_slice().iter().enumerate() {
-                        if r.follows() && has_work[r.creator as usize] {
-                            eligible.push(i);
-                            weights.push(0.5 + r.trust as f64);
-                            total += 0.5 + r.trust as f64;
-                        }
-                    }
-                    let to_follow = if eligible.is_empty() {
+                    let to_follow = if m.eligible == 0 {
                         0
                     } else {
                         draw::binomial(&mut s, v, follow_page_weight)
@@ -174,22 +176,24 @@ impl Audience {
                     if to_follow > 0 {
                         // The follow page: views over the followed creators with a work
                         // today, in proportion to 0.5 + trust.
-                        counts.clear();
-                        counts.resize(eligible.len(), 0);
-                        draw::multinomial(&mut s, to_follow, &weights, total, &mut counts);
+                        let k = m.eligible;
+                        let counts = &mut counts[..k];
+                        counts.fill(0);
+                        draw::multinomial(&mut s, to_follow, &weights[..k], m.total, counts);
                         let relations = list.as_mut_slice();
-                        for (&i, &n) in eligible.iter().zip(&counts) {
+                        for (&i, &n) in eligible[..k].iter().zip(counts.iter()) {
                             if n > 0 {
-                                relations[i].last_day = day16;
-                                part.page.entries.push(PageCreator {
-                                    creator: relations[i].creator,
+                                let r = &mut relations[i as usize];
+                                r.last_day = day16;
+                                page.entries.push(PageCreator {
+                                    creator: r.creator,
                                     views: n,
-                                    trust: relations[i].trust,
+                                    trust: r.trust,
                                 });
                             }
                         }
                     }
-                    part.page.offsets.push(part.page.entries.len() as u32);
+                    page.offsets.push(page.entries.len() as u32);
                     views[j] = v as u32;
                     follow[j] = to_follow as u32;
                     part.views += v;
@@ -200,6 +204,7 @@ impl Audience {
                 part
             })
             .collect();
+        today.pages = pages;
         let mut plan = Plan {
             screens_by_category: vec![0; k_count],
             ..Plan::default()
@@ -209,7 +214,6 @@ impl Audience {
         // Yesterday's views go; today's events start with the follows undone here.
         self.viewed.clear();
         self.viewed.events.clear();
-        today.pages.clear();
         for part in parts {
             for &(fan, creator) in &part.unfollows {
                 self.followers[creator as usize] -= 1;
@@ -219,7 +223,6 @@ impl Audience {
                     follow: false,
                 });
             }
-            today.pages.push(part.page);
             plan.follow_views += part.follow_views;
             views += part.views;
             for (total, x) in plan
@@ -241,6 +244,66 @@ impl Audience {
         self.stage = Stage::Planned;
         Ok(plan)
     }
+}
+
+/// Fans ahead whose relation list is prefetched (the lists are read once, in fan order).
+const PREFETCH_AHEAD: usize = 8;
+
+#[inline(always)]
+fn prefetch(relations: &[super::Relation]) {
+    #[cfg(target_arch = "x86_64")]
+    if !relations.is_empty() {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = relations.as_ptr() as *const i8;
+        // SAFETY: prefetching is a hint; it never faults, and both addresses lie within
+        // (or one cache line past the start of) the list's allocation.
+        unsafe {
+            _mm_prefetch(p, _MM_HINT_T0);
+            if relations.len() > 5 {
+                _mm_prefetch(p.add(64), _MM_HINT_T0);
+            }
+        }
+    }
+}
+
+/// What one pass over a fan's relations found.
+struct Scan {
+    /// Followed creators with a work today: `eligible[..n]` (positions in the list).
+    eligible: usize,
+    /// Σ of their weights `0.5 + trust`.
+    total: f64,
+    /// Some relation is stale: its creator left, or a follow has faded.
+    stale: bool,
+}
+
+#[inline(always)]
+fn scan(
+    relations: &[super::Relation],
+    has_work: &[bool],
+    alive: &[bool],
+    day: u64,
+    eligible: &mut [u8; MAX_RELATIONS],
+    weights: &mut [f64; MAX_RELATIONS],
+) -> Scan {
+    let today = day as u32;
+    let mut out = Scan {
+        eligible: 0,
+        total: 0.0,
+        stale: false,
+    };
+    for (i, r) in relations.iter().enumerate() {
+        let c = r.creator as usize;
+        out.stale |= !alive[c]
+            || (r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS);
+        if r.follows() && has_work[c] {
+            let w = 0.5 + r.trust as f64;
+            eligible[out.eligible] = i as u8;
+            weights[out.eligible] = w;
+            out.eligible += 1;
+            out.total += w;
+        }
+    }
+    out
 }
 
 /// Median of the views per fan from their histogram; exact by selection when it lies in

@@ -83,6 +83,8 @@ pub(super) struct Viewed {
     /// Discovery views by (work, category of the viewer), row-major `w * K + k`.
     pub by_category: Vec<u64>,
     pub follow_pages: Vec<FollowChunk>,
+    /// Yesterday's follow-page buffers, emptied, for today's (no allocation each day).
+    pub spare: Vec<FollowChunk>,
     /// Per category, inclusive prefix sums of discovery views over that category's fans.
     pub prefix: Vec<Vec<u64>>,
     pub events: Vec<FollowEvent>,
@@ -94,7 +96,7 @@ impl Viewed {
         self.work_uid.clear();
         self.views_discovery.clear();
         self.by_category.clear();
-        self.follow_pages.clear();
+        self.spare.append(&mut self.follow_pages);
         self.prefix.iter_mut().for_each(Vec::clear);
     }
 
@@ -105,6 +107,7 @@ impl Viewed {
             + self
                 .follow_pages
                 .iter()
+                .chain(&self.spare)
                 .map(|c| c.offsets.capacity() * 4 + c.entries.capacity() * 12)
                 .sum::<usize>()
             + self.prefix.iter().map(|p| p.capacity() * 8).sum::<usize>()
@@ -142,12 +145,6 @@ impl Viewed {
     }
 }
 
-/// What the follow-page pass over one chunk of fans produced.
-#[derive(Default)]
-struct ChunkView {
-    page: FollowChunk,
-    reached: Vec<bool>,
-}
 
 /// Works of each creator today: `works[offsets[c]..offsets[c + 1]]`, in work order.
 struct WorksByCreator {
@@ -226,17 +223,17 @@ impl Audience {
         let mut events = std::mem::take(&mut viewed.events);
 
         // The follow page: per fan, in parallel over chunks of fans.
-        let parts = self.follow_pages(seed, day, works.commerce, &by_creator);
+        let mut pages = std::mem::take(&mut viewed.spare);
+        let reached_by_follow =
+            self.follow_pages(seed, day, works.commerce, &by_creator, &mut pages);
         profile::mark("follow pages");
         let mut views_follow = vec![0i64; n_works];
-        let mut reached_by_follow = Vec::with_capacity(self.n_fans());
-        for part in parts {
-            for e in &part.page.entries {
+        for page in &pages {
+            for e in &page.entries {
                 views_follow[e.work as usize] += e.views as i64;
             }
-            reached_by_follow.extend_from_slice(&part.reached);
-            viewed.follow_pages.push(part.page);
         }
+        viewed.follow_pages = pages;
         let fan_views: u64 = self.today.views.iter().map(|&v| v as u64).sum();
         for (total, &v) in self.totals.views.iter_mut().zip(&self.today.views) {
             *total += v as u64;
@@ -421,40 +418,43 @@ impl Audience {
     }
 
     /// Split each fan's follow-page views of a creator (drawn by `plan`) over that
-    /// creator's works today, uniformly; per fan in parallel over chunks of fans.
+    /// creator's works today, uniformly; per fan in parallel over chunks of fans, into
+    /// `pages` (one per chunk, their buffers reused). Returns whether each fan viewed a
+    /// commerce work there.
     fn follow_pages(
         &self,
         seed: u64,
         day: u64,
         commerce: &[bool],
         by_creator: &WorksByCreator,
-    ) -> Vec<ChunkView> {
-        self.today
+        pages: &mut Vec<FollowChunk>,
+    ) -> Vec<bool> {
+        pages.resize_with(self.today.pages.len(), FollowChunk::default);
+        let reached: Vec<Vec<bool>> = self
+            .today
             .pages
             .par_iter()
+            .zip(pages.par_iter_mut())
             .enumerate()
-            .map(|(c, chunk)| {
+            .map(|(c, (chunk, page))| {
                 let fans = chunk.offsets.len() - 1;
-                let mut part = ChunkView {
-                    page: FollowChunk {
-                        offsets: Vec::with_capacity(fans + 1),
-                        entries: Vec::with_capacity(chunk.entries.len()),
-                    },
-                    reached: vec![false; fans],
-                };
-                part.page.offsets.push(0);
+                let mut reached = vec![false; fans];
+                page.offsets.clear();
+                page.entries.clear();
+                page.offsets.reserve(fans + 1);
+                page.entries.reserve(chunk.entries.len() + chunk.entries.len() / 4);
+                page.offsets.push(0);
                 let mut per_work: Vec<u32> = Vec::new();
-                let mut weights: Vec<f64> = Vec::new();
-                for j in 0..fans {
+                for (j, fan_reached) in reached.iter_mut().enumerate() {
                     let fan = c * FAN_CHUNK + j;
-                    let start = part.page.entries.len();
+                    let start = page.entries.len();
                     let mut s: Option<Stream> = None;
                     let creators =
                         &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
                     for e in creators {
                         let shown = by_creator.of(e.creator);
                         if let [work] = shown {
-                            part.page.entries.push(FollowView {
+                            page.entries.push(FollowView {
                                 work: *work,
                                 views: e.views,
                                 trust: e.trust,
@@ -466,18 +466,10 @@ impl Audience {
                         });
                         per_work.clear();
                         per_work.resize(shown.len(), 0);
-                        weights.clear();
-                        weights.resize(shown.len(), 1.0);
-                        draw::multinomial(
-                            s,
-                            e.views as u64,
-                            &weights,
-                            shown.len() as f64,
-                            &mut per_work,
-                        );
+                        draw::uniform_counts(s, e.views as u64, &mut per_work);
                         for (&work, &views) in shown.iter().zip(&per_work) {
                             if views > 0 {
-                                part.page.entries.push(FollowView {
+                                page.entries.push(FollowView {
                                     work,
                                     views,
                                     trust: e.trust,
@@ -485,14 +477,15 @@ impl Audience {
                             }
                         }
                     }
-                    part.reached[j] = part.page.entries[start..]
+                    *fan_reached = page.entries[start..]
                         .iter()
                         .any(|e| commerce[e.work as usize]);
-                    part.page.offsets.push(part.page.entries.len() as u32);
+                    page.offsets.push(page.entries.len() as u32);
                 }
-                part
+                reached
             })
-            .collect()
+            .collect();
+        reached.concat()
     }
 
     fn reach(&self, seed: u64, day: u64, by_follow: &[bool], commerce_share: &[f64]) -> u64 {
