@@ -92,6 +92,78 @@ pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
     x.clamp(0.0, n as f64) as u64
 }
 
+/// Trials up to which [`BinomialTable`] tabulates the cdfs.
+const TABLE_TRIALS: usize = 256;
+
+/// Binomial(n, p) for one `p` and any `n`: the same inversion as [`binomial`] (one
+/// uniform, `p ≤ 1/2` by symmetry, the rounded normal from a mean of 30), with the cdf of
+/// every `n` up to [`TABLE_TRIALS`] tabulated once, so that a draw is a uniform and a
+/// binary search instead of a power and a walk from zero.
+#[derive(Clone, Debug)]
+pub struct BinomialTable {
+    p: f64,
+    /// Largest `n` tabulated (0 when `p` is 0 or 1: no table needed).
+    max_n: usize,
+    /// `cdf[offsets[n]..offsets[n + 1]]`: P(X ≤ k) for `p' = min(p, 1 − p)`, k = 0, 1, …,
+    /// up to where it reaches 1 (the last entry is set to 1).
+    offsets: Vec<u32>,
+    cdf: Vec<f64>,
+}
+
+impl BinomialTable {
+    pub fn new(p: f64) -> Self {
+        let mut table = BinomialTable {
+            p,
+            max_n: 0,
+            offsets: vec![0],
+            cdf: Vec::new(),
+        };
+        if !(p > 0.0 && p < 1.0) {
+            return table;
+        }
+        let q = p.min(1.0 - p);
+        // Means from NORMAL_FROM on take the normal path, as in `binomial`.
+        let max_n = ((NORMAL_FROM / q).ceil() as usize).saturating_sub(1);
+        table.max_n = max_n.min(TABLE_TRIALS);
+        for n in 0..=table.max_n {
+            if n == 0 {
+                table.cdf.push(1.0);
+            } else {
+                let mut pk = (1.0 - q).powi(n as i32);
+                let ratio = q / (1.0 - q);
+                let mut cdf = pk;
+                table.cdf.push(cdf);
+                for k in 0..n {
+                    pk *= (n - k) as f64 * inverse(k as u64 + 1) * ratio;
+                    cdf += pk;
+                    if cdf >= 1.0 || k + 1 == n || (pk < 1e-18 && (k + 1) as f64 > n as f64 * q) {
+                        break;
+                    }
+                    table.cdf.push(cdf);
+                }
+                table.cdf.push(1.0);
+            }
+            table.offsets.push(table.cdf.len() as u32);
+        }
+        table
+    }
+
+    #[inline]
+    pub fn draw(&self, s: &mut Stream, n: u64) -> u64 {
+        if n as usize > self.max_n || self.max_n == 0 {
+            return binomial(s, n, self.p);
+        }
+        let cdf = &self.cdf[self.offsets[n as usize] as usize..self.offsets[n as usize + 1] as usize];
+        let u = s.uniform();
+        let k = cdf.partition_point(|&c| c < u).min(cdf.len() - 1) as u64;
+        if self.p > 0.5 {
+            n - k
+        } else {
+            k
+        }
+    }
+}
+
 /// Multinomial(n, weights / total) into `counts` (zeroed, one per weight): a uniform
 /// index per trial when the weights are equal, one uniform per trial when there are few
 /// trials, else by conditional binomials (O(k + n) multiply-adds rather than a search per
@@ -237,6 +309,32 @@ mod tests {
         }
         for sum in sums {
             assert!((sum as f64 / (7.0 * 20_000.0) - 1.0 / 3.0).abs() < 0.005, "{sums:?}");
+        }
+    }
+
+    #[test]
+    fn binomial_table_matches_the_distribution() {
+        for p in [0.25, 0.7, 0.02, 0.5, 0.0, 1.0] {
+            let table = BinomialTable::new(p);
+            for n in [0u64, 1, 7, 64, 119, 120, 200, 5000] {
+                let d: Vec<u64> = (0..20_000)
+                    .map(|i| table.draw(&mut Stream::new(3, n, i, 0), n))
+                    .collect();
+                let (m, v) = moments(&d);
+                let (em, ev) = (n as f64 * p, n as f64 * p * (1.0 - p));
+                assert!((m - em).abs() < 0.03 * em + 0.03, "{n} {p}: {m}");
+                assert!((v - ev).abs() < 0.1 * ev + 0.03, "{n} {p}: {v}");
+                assert!(d.iter().all(|&x| x <= n));
+            }
+        }
+        // Exact probabilities on a small case: Binomial(3, 0.25).
+        let table = BinomialTable::new(0.25);
+        let mut counts = [0u64; 4];
+        for i in 0..200_000 {
+            counts[table.draw(&mut Stream::new(4, 0, i, 0), 3) as usize] += 1;
+        }
+        for (k, expect) in [27.0 / 64.0, 27.0 / 64.0, 9.0 / 64.0, 1.0 / 64.0].iter().enumerate() {
+            assert!((counts[k] as f64 / 200_000.0 - expect).abs() < 0.004, "{counts:?}");
         }
     }
 

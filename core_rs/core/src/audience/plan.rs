@@ -128,6 +128,8 @@ impl Audience {
         let day16 = day as u16;
         let (activity, interest, alive) = (&self.activity, &self.interest, &self.alive);
         let has_work = &today.has_work;
+        let split = draw::BinomialTable::new(follow_page_weight);
+        let split = &split;
         // Yesterday's follow pages keep their buffers (no allocation, no page faults).
         let mut pages = std::mem::take(&mut today.pages);
         pages.resize_with(n.div_ceil(FAN_CHUNK), PageChunk::default);
@@ -171,7 +173,7 @@ impl Audience {
                     let to_follow = if m.eligible == 0 {
                         0
                     } else {
-                        draw::binomial(&mut s, v, follow_page_weight)
+                        split.draw(&mut s, v)
                     };
                     if to_follow > 0 {
                         // The follow page: views over the followed creators with a work
