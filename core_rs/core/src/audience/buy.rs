@@ -43,6 +43,20 @@ pub struct Orders {
     pub evicted_follows: u64,
 }
 
+/// (1 − p)^n, by multiplication for the few views of one (fan, work).
+#[inline]
+fn none_of(n: u32, p: f64) -> f64 {
+    let q = 1.0 - p;
+    match n {
+        0 => 1.0,
+        1 => q,
+        2 => q * q,
+        3 => q * q * q,
+        4 => (q * q) * (q * q),
+        _ => q.powi(n.min(i32::MAX as u32) as i32),
+    }
+}
+
 impl Audience {
     /// Turn today's views into orders. Follow-page candidates first (fans in order), then
     /// discovery candidates (works in order); a candidate orders when the price seems fair
@@ -216,18 +230,60 @@ impl Audience {
                     if page.is_empty() {
                         continue;
                     }
-                    let mut s = Stream::new(seed, day, fan as u64, purpose::BUY_FOLLOW);
-                    for e in page {
-                        let w = e.work as usize;
-                        let p_buy = offers.p_buy[w];
+                    // P(no candidate on the whole page) = Π (1 − p)^views: one uniform
+                    // decides whether there is any (nearly always not).
+                    let p_of = |e: &super::view::FollowView| {
+                        let p_buy = offers.p_buy[e.work as usize];
                         if p_buy <= 0.0 {
+                            0.0
+                        } else {
+                            (p_buy * offers.follow_factor * (0.5 + e.trust as f64)).min(1.0)
+                        }
+                    };
+                    let mut none = 1.0f64;
+                    let mut any_offer = false;
+                    for e in page {
+                        let p = p_of(e);
+                        if p > 0.0 {
+                            any_offer = true;
+                            none *= none_of(e.views, p);
+                        }
+                    }
+                    if !any_offer {
+                        continue;
+                    }
+                    let mut s = Stream::new(seed, day, fan as u64, purpose::BUY_FOLLOW);
+                    if s.uniform() < none {
+                        continue;
+                    }
+                    // At least one candidate: walk the page conditioned on that. `rest` is
+                    // P(no candidate from here on); the entry has none with probability
+                    // (1 − p)^n (1 − rest') / (1 − rest), else Binomial(n, p) given ≥ 1, and
+                    // the entries after the first with candidates are unconditioned.
+                    let mut rest = none;
+                    let mut conditioned = true;
+                    for e in page {
+                        let p = p_of(e);
+                        if p <= 0.0 {
                             continue;
                         }
-                        let p = (p_buy * offers.follow_factor * (0.5 + e.trust as f64)).min(1.0);
-                        let n = draw::binomial(&mut s, e.views as u64, p);
+                        let n = if conditioned {
+                            let zero = none_of(e.views, p);
+                            let after = if zero > 0.0 { rest / zero } else { 1.0 };
+                            let p_zero = zero * (1.0 - after) / (1.0 - rest);
+                            rest = after;
+                            if s.uniform() < p_zero {
+                                continue;
+                            }
+                            conditioned = false;
+                            draw::binomial_at_least_one(&mut s, e.views as u64, p)
+                        } else {
+                            draw::binomial(&mut s, e.views as u64, p)
+                        };
                         if n == 0 {
                             continue;
                         }
+                        let w = e.work as usize;
                         let ratio = offers.reference_price[w] / offers.price[w];
                         let fair = ratio.powf(self.sensitivity[fan] as f64).min(1.0);
                         for _ in 0..n {

@@ -92,6 +92,29 @@ pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
     x.clamp(0.0, n as f64) as u64
 }
 
+/// Binomial(n, p) conditioned on at least one success (n ≥ 1, 0 < p ≤ 1): inversion from
+/// one uniform drawn above P(X = 0).
+pub fn binomial_at_least_one(s: &mut Stream, n: u64, p: f64) -> u64 {
+    if p >= 1.0 || n <= 1 {
+        return n;
+    }
+    let q = 1.0 - p;
+    let p0 = if n <= 64 {
+        q.powi(n as i32)
+    } else {
+        (n as f64 * (-p).ln_1p()).exp()
+    };
+    let u = p0 + (1.0 - p0) * s.uniform();
+    let ratio = p / q;
+    let (mut pk, mut cdf, mut k) = (p0, p0, 0u64);
+    while (u > cdf || k == 0) && k < n {
+        pk *= (n - k) as f64 * inverse(k + 1) * ratio;
+        k += 1;
+        cdf += pk;
+    }
+    k
+}
+
 /// Trials up to which [`BinomialTable`] tabulates the cdfs.
 const TABLE_TRIALS: usize = 256;
 
@@ -336,6 +359,20 @@ mod tests {
         for (k, expect) in [27.0 / 64.0, 27.0 / 64.0, 9.0 / 64.0, 1.0 / 64.0].iter().enumerate() {
             assert!((counts[k] as f64 / 200_000.0 - expect).abs() < 0.004, "{counts:?}");
         }
+    }
+
+    #[test]
+    fn at_least_one_is_the_truncated_binomial() {
+        // Binomial(3, 0.4) given ≥ 1: P(1) = 0.432, P(2) = 0.288, P(3) = 0.064, over 0.784.
+        let mut counts = [0u64; 4];
+        for i in 0..200_000 {
+            counts[binomial_at_least_one(&mut Stream::new(8, 0, i, 0), 3, 0.4) as usize] += 1;
+        }
+        assert_eq!(counts[0], 0);
+        for (k, expect) in [(1, 0.432), (2, 0.288), (3, 0.064)] {
+            assert!((counts[k] as f64 / 200_000.0 - expect / 0.784).abs() < 0.004, "{counts:?}");
+        }
+        assert_eq!(binomial_at_least_one(&mut Stream::new(8, 0, 0, 0), 1, 0.01), 1);
     }
 
     #[test]

@@ -87,6 +87,9 @@ pub(super) struct Viewed {
     pub spare: Vec<FollowChunk>,
     /// Per category, inclusive prefix sums of discovery views over that category's fans.
     pub prefix: Vec<Vec<u64>>,
+    /// Per category, a guide to `prefix`: a draw `r` falls in bucket `b = r·G/total`
+    /// (G = the category's fans) and its fan lies in `guide[b]..=guide[b + 1]`.
+    pub guide: Vec<Vec<u32>>,
     pub events: Vec<FollowEvent>,
 }
 
@@ -98,6 +101,7 @@ impl Viewed {
         self.by_category.clear();
         self.spare.append(&mut self.follow_pages);
         self.prefix.iter_mut().for_each(Vec::clear);
+        self.guide.iter_mut().for_each(Vec::clear);
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -111,6 +115,7 @@ impl Viewed {
                 .map(|c| c.offsets.capacity() * 4 + c.entries.capacity() * 12)
                 .sum::<usize>()
             + self.prefix.iter().map(|p| p.capacity() * 8).sum::<usize>()
+            + self.guide.iter().map(|g| g.capacity() * 4).sum::<usize>()
             + self.events.capacity() * std::mem::size_of::<FollowEvent>()
     }
 
@@ -141,7 +146,11 @@ impl Viewed {
         }
         let prefix = &self.prefix[k];
         let total = *prefix.last().expect("a category with views has fans");
-        fans_by_category[k][draw::pick(prefix, s.below(total))] as usize
+        let r = s.below(total);
+        let guide = &self.guide[k];
+        let b = ((r as u128 * (guide.len() - 1) as u128) / total as u128) as usize;
+        let (lo, hi) = (guide[b] as usize, (guide[b + 1] as usize).min(prefix.len() - 1));
+        fans_by_category[k][lo + draw::pick(&prefix[lo..=hi], r)] as usize
     }
 }
 
@@ -273,6 +282,10 @@ impl Audience {
                 total += self.today.discovery(f as usize) as u64;
                 total
             }));
+        }
+        viewed.guide.resize_with(k_count, Vec::new);
+        for (prefix, guide) in viewed.prefix.iter().zip(viewed.guide.iter_mut()) {
+            build_guide(prefix, guide);
         }
         viewed
             .work_creator
@@ -592,6 +605,26 @@ fn discover(
     (views, by_category)
 }
 
+/// The guide of inclusive prefix sums `prefix` (total T, m entries): G = m buckets, and
+/// `guide[b]` the first entry above the first draw of bucket b, `ceil(b·T/G)`; bucket G
+/// (past the last draw) points at the last entry.
+fn build_guide(prefix: &[u64], guide: &mut Vec<u32>) {
+    guide.clear();
+    let m = prefix.len();
+    let total = prefix.last().copied().unwrap_or(0);
+    if total == 0 {
+        return;
+    }
+    let mut i = 0usize;
+    for b in 0..=m as u128 {
+        let start = (b * total as u128).div_ceil(m as u128) as u64;
+        while i < m - 1 && prefix[i] <= start {
+            i += 1;
+        }
+        guide.push(i as u32);
+    }
+}
+
 /// `need` views apportioned to the works in proportion to their remaining caps (largest
 /// share first by floors, the remainder one each in work order); `need ≤ Σ caps`.
 fn apportion(need: u64, caps: &[u64]) -> Vec<(usize, u64)> {
@@ -626,6 +659,19 @@ fn apportion(need: u64, caps: &[u64]) -> Vec<(usize, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guide_finds_the_same_entry_as_a_search() {
+        let prefix = [0u64, 3, 3, 10, 11, 40, 40, 41];
+        let mut guide = Vec::new();
+        build_guide(&prefix, &mut guide);
+        let total = 41u64;
+        for r in 0..total {
+            let b = ((r as u128 * (guide.len() - 1) as u128) / total as u128) as usize;
+            let (lo, hi) = (guide[b] as usize, (guide[b + 1] as usize).min(prefix.len() - 1));
+            assert_eq!(lo + draw::pick(&prefix[lo..=hi], r), draw::pick(&prefix, r), "{r}");
+        }
+    }
 
     #[test]
     fn apportion_fills_exactly_within_caps() {
