@@ -27,7 +27,8 @@ fn inverse(k: u64) -> f64 {
 }
 
 /// Poisson(lambda) by inversion from zero with one uniform, or a rounded normal from
-/// a mean of 30.
+/// a mean of 30 (the reference for [`poisson_from_mode`]).
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn poisson(s: &mut Stream, lambda: f64) -> u64 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
@@ -45,6 +46,66 @@ pub fn poisson(s: &mut Stream, lambda: f64) -> u64 {
         k += 1;
         p *= lambda * inverse(k);
         cdf += p;
+    }
+    k
+}
+
+/// Where the inversion of Poisson(lambda) starts: the mode `m = floor(lambda)`, with
+/// P(X ≤ m) and P(X = m). Computed once per fan (its activity never changes).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PoissonStart {
+    pub cdf: f64,
+    pub pmf: f64,
+}
+
+impl PoissonStart {
+    pub fn new(lambda: f64) -> Self {
+        if !(lambda > 0.0 && lambda < NORMAL_FROM) {
+            return PoissonStart::default();
+        }
+        let m = lambda as u64;
+        let mut p = (-lambda).exp();
+        let mut cdf = p;
+        for k in 1..=m {
+            p *= lambda * inverse(k);
+            cdf += p;
+        }
+        PoissonStart { cdf, pmf: p }
+    }
+}
+
+/// Poisson(lambda) as [`poisson`] (inversion below a mean of 30, the rounded normal
+/// above), the inversion searching from the mode (`start`, from [`PoissonStart::new`])
+/// rather than from zero: about √lambda steps instead of lambda.
+#[inline]
+pub fn poisson_from_mode(s: &mut Stream, lambda: f64, start: &PoissonStart) -> u64 {
+    if lambda.is_nan() || lambda <= 0.0 {
+        return 0;
+    }
+    if lambda >= NORMAL_FROM {
+        let x = lambda + lambda.sqrt() * s.normal() + 0.5;
+        return if x < 0.0 { 0 } else { x as u64 };
+    }
+    let u = s.uniform();
+    let (mut k, mut cdf, mut p) = (lambda as u64, start.cdf, start.pmf);
+    if u <= cdf {
+        // Down: the smallest k with u ≤ P(X ≤ k); P(X ≤ k − 1) = P(X ≤ k) − P(X = k).
+        let inv = 1.0 / lambda;
+        while k > 0 {
+            let below = cdf - p;
+            if u > below {
+                break;
+            }
+            cdf = below;
+            p *= k as f64 * inv;
+            k -= 1;
+        }
+    } else {
+        while u > cdf && k < 400 {
+            k += 1;
+            p *= lambda * inverse(k);
+            cdf += p;
+        }
     }
     k
 }
@@ -373,6 +434,21 @@ mod tests {
             assert!((counts[k] as f64 / 200_000.0 - expect / 0.784).abs() < 0.004, "{counts:?}");
         }
         assert_eq!(binomial_at_least_one(&mut Stream::new(8, 0, 0, 0), 1, 0.01), 1);
+    }
+
+    #[test]
+    fn poisson_from_the_mode_is_the_same_inversion() {
+        for lambda in [0.2, 0.9, 1.0, 3.5, 12.0, 29.9, 31.0] {
+            let start = PoissonStart::new(lambda);
+            let mut differ = 0;
+            for i in 0..20_000 {
+                let a = poisson(&mut Stream::new(9, 0, i, 0), lambda);
+                let b = poisson_from_mode(&mut Stream::new(9, 0, i, 0), lambda, &start);
+                differ += (a != b) as u32;
+            }
+            // The same uniform inverted: equal but for rounding at a boundary.
+            assert!(differ <= 2, "{lambda}: {differ}");
+        }
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub struct Audience {
     n_categories: usize,
     interest: Vec<u16>,
     activity: Vec<f32>,
+    /// Where each fan's Poisson draw of views starts its search (from `activity`).
+    poisson_start: Vec<draw::PoissonStart>,
     sensitivity: Vec<f32>,
     relations: Vec<RelationList>,
     /// In-degree of the follow graph per creator.
@@ -183,10 +185,15 @@ impl Audience {
         for (f, &k) in interest.iter().enumerate() {
             fans_by_category[k as usize].push(f as u32);
         }
+        let poisson_start = activity
+            .iter()
+            .map(|&a| draw::PoissonStart::new(a as f64))
+            .collect();
         Ok(Audience {
             n_categories,
             interest,
             activity,
+            poisson_start,
             sensitivity,
             relations: vec![RelationList::default(); n],
             followers: vec![0; n_creators],
@@ -321,6 +328,7 @@ impl Audience {
         let n = self.n_fans();
         let per_fan = size_of::<u16>()
             + 2 * size_of::<f32>()
+            + size_of::<draw::PoissonStart>()
             + size_of::<RelationList>()
             + size_of::<u64>()
             + 2 * size_of::<u32>()

@@ -127,6 +127,7 @@ impl Audience {
         today.has_work.extend_from_slice(creator_has_work);
         let day16 = day as u16;
         let (activity, interest, alive) = (&self.activity, &self.interest, &self.alive);
+        let poisson_start = &self.poisson_start;
         let has_work = &today.has_work;
         let split = draw::BinomialTable::new(follow_page_weight);
         let split = &split;
@@ -169,7 +170,7 @@ impl Audience {
                         m = scan(list.as_slice(), has_work, alive, day, &mut eligible, &mut weights);
                     }
                     let mut s = Stream::new(seed, day, fan as u64, purpose::PLAN);
-                    let v = draw::poisson(&mut s, activity[fan] as f64).min(u32::MAX as u64);
+                    let v = draw::poisson_from_mode(&mut s, activity[fan] as f64, &poisson_start[fan]).min(u32::MAX as u64);
                     let to_follow = if m.eligible == 0 {
                         0
                     } else {
