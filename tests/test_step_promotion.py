@@ -19,6 +19,7 @@ def _works(n: int, stage: int, creator: np.ndarray) -> Works:
         stage=np.full(n, stage, np.int64),
         gmv=np.arange(n, dtype=np.float64),
         score=np.ones(n),
+        posted=np.zeros(n, np.int64),
     )
 
 

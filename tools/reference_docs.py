@@ -10,8 +10,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.metrics import CREATOR_COLUMNS, DAILY_METRICS, RUN_KPIS
+from sim.metrics import CREATOR_COLUMNS, DAILY_METRICS, FAN_COLUMNS, RUN_KPIS
 from sim.scenario.schema import Scenario
+
+
+EVENT_COLUMNS = {
+    "orders.parquet": "One row per order: `day`, `fan` (who viewed the work that day), "
+    "`work` (its id), `creator`, `merchant`, `price`, `repeat` (the fan had bought from "
+    "the creator before), `from_follow` (a follow-page view), `channel` (`shop` or "
+    "`external`), `returned` (a complaint: returned).",
+    "follows.parquet": "One row per follow event: `day`, `fan`, `creator`, `kind` "
+    "(`follow` or `unfollow`).",
+}
 
 
 def _table(rows: dict[str, str], head: str) -> str:
@@ -34,6 +44,10 @@ def metrics_markdown() -> str:
                 "## Run KPIs (`summary.json` → `kpis`)\n\n" + _table(RUN_KPIS, "kpi"),
                 "## Creators at the end (`creators.parquet`, one row per creator)\n\n"
                 + _table(CREATOR_COLUMNS, "column"),
+                "## Fans at the end (`fans.parquet`, one row per fan)\n\n"
+                + _table(FAN_COLUMNS, "column"),
+                "## Event logs (`ecosim run --events`)\n\n"
+                + _table(EVENT_COLUMNS, "column"),
             ]
         )
         + "\n"

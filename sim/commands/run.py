@@ -32,6 +32,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=Path("runs"), metavar="DIR", help="output root (default: runs)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--events",
+        action="store_true",
+        help="also write every order and follow (orders.parquet, follows.parquet)",
+    )
 
 
 def _execute(args: argparse.Namespace) -> int:
@@ -45,7 +50,7 @@ def _execute(args: argparse.Namespace) -> int:
     check_memory(scenario)
     _check_writable(args.out)
     with progress_bar(scenario.run.days, enabled=not args.quiet and sys.stderr.isatty()) as bar:
-        result = simulate(scenario, progress=bar)
+        result = simulate(scenario, progress=bar, events=args.events)
     directory = save_run(args.out, result)
     print(format_kpis(result.kpis))
     print(directory)

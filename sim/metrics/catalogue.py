@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from sim.model.state import FOLLOWER_TIERS
 
-__all__ = ["CREATOR_COLUMNS", "DAILY_METRICS", "FOLLOWER_TIERS", "RUN_KPIS"]
+__all__ = ["CREATOR_COLUMNS", "DAILY_METRICS", "FAN_COLUMNS", "FOLLOWER_TIERS", "RUN_KPIS"]
 
 DAILY_METRICS: dict[str, str] = {
     "day": "Day index, starting at 0.",
     "impressions": "Discovery impressions allocated to works (sim units); equals the sum of "
     "the allocation.",
-    "views": "Views of works: discovery plus follow page (sim units).",
+    "filler_impressions": "Discovery impressions of recent works that filled the feed where "
+    "new and climbing works could not (the budget the allocation left).",
+    "views": "Views of works, counted by works: discovery plus follow page (sim units).",
+    "fan_views": "Views counted by fans: the sum of every fan's views today (equals views).",
     "views_discovery": "Views coming from the discovery feed.",
-    "views_follow": "Views coming from the follow page.",
-    "follows": "New follows gained by creators.",
+    "views_follow": "Views coming from the follow page (only of creators the fan follows).",
+    "follows": "New follows: edges fan -> creator made today by fans who viewed its work.",
+    "unfollows": "Follows undone today (interest faded, the creator left, or the slot was "
+    "needed).",
+    "follow_edges": "Edges of the follow graph at the end of the day (sum of followers).",
     "orders": "Orders placed (sim units).",
     "orders_real": "Orders times scale: the real-platform equivalent.",
     "gmv": "Gross merchandise value: sum of price over orders, in yuan (sim units).",
@@ -28,7 +34,10 @@ DAILY_METRICS: dict[str, str] = {
     "fairness_feasible": "Whether every requested fairness constraint held today.",
     "exposure_top1_share": "Share of impressions to the top 1% of creators with a work.",
     "exposure_top10_share": "Share of impressions to the top 10% of creators with a work.",
-    "ordinary_share": "Share of impressions to ordinary (non-head) creators' works.",
+    "ordinary_share": "Share of discovery impressions to ordinary (non-head) creators' works: "
+    "what the floor acts on.",
+    "ordinary_share_all": "Share of all views (discovery and follow page) that went to "
+    "ordinary creators' works (fact F2).",
     "follower_gini": "Gini of followers across active creators.",
     "follower_top1_share": "Share of all followers held by the top 1% of active creators.",
     "follower_top10_share": "Share of all followers held by the top 10% of active creators.",
@@ -49,9 +58,10 @@ DAILY_METRICS: dict[str, str] = {
     "mean_price": "Mean price paid per order, in yuan.",
     "mean_supplier_cost": "Mean supplier unit cost of the goods ordered, in yuan.",
     "value_for_money": "Supplier cost over price paid (higher: less taken by middlemen).",
-    "commerce_reach_share": "Share of fans who viewed at least one commerce work today.",
-    "views_per_fan_median": "Median views per fan today (KuaiRec: about 42).",
-    "views_per_fan_mean": "Mean views per fan today (KuaiRec: about 66).",
+    "commerce_reach": "Distinct fans who viewed at least one commerce work today (F7).",
+    "commerce_reach_share": "Commerce reach as a share of all fans.",
+    "views_per_fan_median": "Median of the fans' realized views today (KuaiRec: about 42).",
+    "views_per_fan_mean": "Mean of the fans' realized views today (KuaiRec: about 66).",
     "new_works": "Works posted today (short videos and live streams).",
     "new_works_below_base": "New works that got less than the base exposure although the "
     "budget covered every new work's base (fact F1: always 0).",
@@ -118,3 +128,15 @@ CREATOR_COLUMNS: dict[str, str] = {
     "days_to_1m": "Days from entry to 1M real-equivalent followers (fact F4).",
 }
 """Columns of creators.parquet (:func:`sim.metrics.summary.creator_table`)."""
+
+
+FAN_COLUMNS: dict[str, str] = {
+    "fan": "Row of the fan in the model's fan table.",
+    "category": "The fan's interest category.",
+    "views": "Views the fan made over the run (sim units).",
+    "follows": "Follows the fan made over the run.",
+    "orders": "Orders the fan placed over the run.",
+    "spend": "Yuan the fan spent over the run.",
+    "following": "Creators the fan follows at the end.",
+}
+"""Columns of fans.parquet (:func:`sim.metrics.summary.fan_table`)."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sim.model.steps.buying import Orders
     from sim.model.steps.entry_exit import Turnover
     from sim.model.steps.settlement import Settlement
-    from sim.model.steps.viewing import FanDay, ViewOutcome
+    from sim.model.steps.viewing import DayPlan, ViewOutcome
     from sim.scenario.schema import Scenario
 
 
@@ -38,18 +38,23 @@ def measure(
     world: World,
     scenario: Scenario,
     day: int,
-    works: Works,
+    feed: Works,
+    allocated: DayAllocation,
+    planned: DayPlan,
     seen: ViewOutcome,
-    fan_day: FanDay,
     orders: Orders,
     settled: Settlement,
     turnover: Turnover,
 ) -> dict[str, float]:
-    """All daily metrics of DAILY_METRICS for the day just simulated."""
+    """All daily metrics of DAILY_METRICS for the day just simulated.
+
+    `feed` is the day's works: the allocation's (new and climbing) first, then the
+    recent works that filled the feed and the follow pages.
+    """
     c = world.creators
     scale = scenario.population.scale
-    allocated = seen.allocation
     allocation = allocated.allocation
+    works = feed.take(np.arange(len(allocation.impressions)))
     per_creator = np.bincount(works.creator, weights=allocation.impressions, minlength=len(c))
     with_work = per_creator[np.bincount(works.creator, minlength=len(c)) > 0]
     active = c.alive
@@ -59,17 +64,23 @@ def measure(
     tiers = np.digitize(real_followers, FOLLOWER_TIERS[:2], right=True)
     n_orders = len(orders.price)
     gmv = float(orders.price.sum())
-    views_all = int(seen.views_discovery.sum() + seen.views_follow.sum())
+    views = seen.views
+    views_all = int(views.sum())
     exposure_top1, exposure_top10 = top_shares(with_work, (0.01, 0.10))
     follower_top1, follower_top10 = top_shares(c.followers[active], (0.01, 0.10))
     head = head_creators(c, len(world.fans), scenario)
+    ordinary_views = int(views[~head[feed.creator]].sum())
     return {
         "day": day,
         "impressions": int(allocation.impressions.sum()),
+        "filler_impressions": int(seen.impressions.sum()) - int(allocation.impressions.sum()),
         "views": views_all,
+        "fan_views": seen.fan_views,
         "views_discovery": int(seen.views_discovery.sum()),
         "views_follow": int(seen.views_follow.sum()),
         "follows": int(seen.follows.sum()),
+        "unfollows": seen.unfollows,
+        "follow_edges": int(c.followers.sum()),
         "orders": n_orders,
         "orders_real": n_orders * scale,
         "gmv": gmv,
@@ -83,6 +94,7 @@ def measure(
         "exposure_top1_share": exposure_top1,
         "exposure_top10_share": exposure_top10,
         "ordinary_share": allocation.ordinary_share_after,
+        "ordinary_share_all": ordinary_views / views_all if views_all else 0.0,
         "follower_gini": gini(c.followers[active]),
         "follower_top1_share": follower_top1,
         "follower_top10_share": follower_top10,
@@ -102,9 +114,10 @@ def measure(
         "mean_price": float(orders.price.mean()) if n_orders else 0.0,
         "mean_supplier_cost": float(orders.cost.mean()) if n_orders else 0.0,
         "value_for_money": float(orders.cost.sum() / gmv) if gmv else 0.0,
-        "commerce_reach_share": fan_day.reached / len(world.fans),
-        "views_per_fan_median": fan_day.median_views,
-        "views_per_fan_mean": fan_day.mean_views if fan_day.views else 0.0,
+        "commerce_reach": seen.reached,
+        "commerce_reach_share": seen.reached / len(world.fans),
+        "views_per_fan_median": planned.median_views,
+        "views_per_fan_mean": planned.mean_views,
         "new_works": int((works.stage == 0).sum()),
         "new_works_below_base": new_works_below_base(scenario, works, allocated),
         "climbing_works": int((works.stage > 0).sum()),

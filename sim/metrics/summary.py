@@ -63,6 +63,24 @@ def creator_table(model: EcosystemModel) -> pd.DataFrame:
     )
 
 
+def fan_table(model: EcosystemModel) -> pd.DataFrame:
+    """One row per fan at the end of the run: what it did over the run."""
+    fans = model.world.fans
+    views, follows, orders, spend = model.world.audience.fan_totals()
+    edge_fans = model.world.audience.edges()[0]
+    return pd.DataFrame(
+        {
+            "fan": np.arange(len(fans)),
+            "category": np.asarray(model.config.population.categories)[fans.interest],
+            "views": views.astype(np.int64),
+            "follows": follows.astype(np.int64),
+            "orders": orders.astype(np.int64),
+            "spend": spend,
+            "following": np.bincount(edge_fans, minlength=len(fans)).astype(np.int64),
+        }
+    )
+
+
 def _order_weighted(daily: pd.DataFrame, column: str, orders: float) -> float:
     """A daily rate averaged over the run with each day weighted by its orders."""
     return float((daily[column] * daily["orders"]).sum() / orders) if orders else 0.0

@@ -17,7 +17,8 @@ from sim.metrics.catalogue import DAILY_METRICS
 from sim.metrics.daily import measure
 from sim.model.agents import Creator, Fan, Merchant, RowAgent, Supplier
 from sim.model.population import build_world
-from sim.model.randomness import CONTENT, LIFECYCLE, SETTLE, SUPPLY, day_rng
+from sim.model.events import EventLog
+from sim.model.randomness import CONTENT, FILL, LIFECYCLE, SETTLE, SUPPLY, day_rng
 from sim.model.steps import (
     allocation,
     buying,
@@ -45,6 +46,9 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
     seed : int, optional
         Seed of all random draws; `scenario.run.seed` when omitted. ``rng`` (Mesa's name)
         is accepted instead, as an integer.
+    events : bool, optional
+        Keep every order and every follow and unfollow (``model.events``): the event logs
+        of ``ecosim run --events``.
     **levers
         Any setting of the scenario by its name, e.g. ``gini_cap=0.4, fans=20000,
         days=90`` (names are unique across the scenario's groups; see
@@ -66,6 +70,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         *,
         seed: int | None = None,
         rng: int | None = None,
+        events: bool = False,
         **levers: Any,
     ) -> None:
         scenario = scenario if scenario is not None else Scenario()
@@ -81,6 +86,8 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         self.day = 0
         self.world = build_world(self.rng, scenario)
         self.today: dict[str, Any] = {}
+        self.events = EventLog() if events else None
+        """The day's orders and follows, one row each, when asked for (``events=True``)."""
         self._creators: dict[int, Creator] = {}
         self._add_creators(np.arange(len(self.world.creators)))
         self._merchants = [Merchant(self, row) for row in range(len(self.world.merchants))]
@@ -95,24 +102,39 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         world, scenario, seed, day = self.world, self.config, self.seed, self.day
         turnover = entry_exit.update(world, scenario, day, day_rng(seed, day, LIFECYCLE))
         supply.choose_goods(world, scenario, day, day_rng(seed, day, SUPPLY))
-        posted = content.post(world, scenario, day_rng(seed, day, CONTENT))
+        posted = content.post(world, scenario, day, day_rng(seed, day, CONTENT))
         works = posted.concat(world.pipeline)
-        allocated = allocation.allocate(world, scenario, day, works)
-        seen = viewing.view(world, scenario, seed, day, works, allocated)
-        fan_day = viewing.fan_day(world, seed, day, works, seen)
+        # Recent videos fill the feed and the follow pages; those climbing today are in `works`.
+        feed = works.concat(world.recent.take(~np.isin(world.recent.uid, works.uid)))
+        planned = viewing.plan(world, scenario, seed, day, feed)
+        allocated = allocation.allocate(world, scenario, day, works, planned.screens)
+        filler = allocation.fill(allocated, world.recent, day_rng(seed, day, FILL))
+        impressions = np.concatenate([allocated.impressions, filler])
+        seen = viewing.view(world, scenario, seed, day, feed, impressions)
         settle_rng = day_rng(seed, day, SETTLE)
-        orders = buying.buy(world, scenario, seed, day, works, seen, settle_rng)
-        settled = settlement.settle(world.creators, scenario, day, works, orders, settle_rng)
+        orders = buying.buy(world, scenario, seed, day, feed, settle_rng)
+        settled = settlement.settle(
+            world.creators, world.audience, scenario, day, feed, orders, settle_rng
+        )
         world.income_window.record(world.creators, day, settled.income)
         settlement.record_milestones(world.creators, scenario, day)
-        works.gmv = works.gmv + settled.work_gmv
+        climbing = slice(0, len(works))
+        works.gmv = works.gmv + settled.work_gmv[climbing]
         score = promotion.conversion(
-            seen.engaged, settled.work_orders, seen.views, scenario.traffic.conversion_prior
+            seen.engaged[climbing],
+            settled.work_orders[climbing],
+            seen.views[climbing],
+            scenario.traffic.conversion_prior,
         )
         world.pipeline = promotion.promote(world.creators, scenario, day, works, score)
         promotion.retire_lives(world.creators, works, world.pipeline)
+        world.recent = promotion.keep_recent(world.recent, posted, day)
         self._update_agents(turnover)
-        self.today = measure(world, scenario, day, works, seen, fan_day, orders, settled, turnover)
+        self.today = measure(
+            world, scenario, day, feed, allocated, planned, seen, orders, settled, turnover
+        )
+        if self.events is not None:
+            self.events.record(day, world, feed, orders)
         self.datacollector.collect(self)
         self.day += 1
         if self.day >= scenario.run.days:

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from sim import _core
 from sim.model.state import (
+    FOLLOWER_TIERS,
     F64,
     I64,
     Catalogue,
@@ -31,6 +33,16 @@ MONTHLY_BUDGET_MEDIAN = 300.0
 """Median monthly shopping budget of a fan, in yuan."""
 CAPACITY_MEDIAN = 40.0
 """Median orders a creator's team can fulfil per day."""
+PLATFORM_AGE_DAYS = 8 * 365
+"""Kuaishou was eight years old in 2019: established creators joined up to this long ago."""
+MAX_FOLLOWER_SHARE = 0.1
+"""No creator is followed by more than this share of all fans at day 0."""
+SAME_CATEGORY_FOLLOWS = 0.7
+"""Share of an established creator's followers who are fans of its own category."""
+STRANGER_TRUST = 0.3
+"""Trust of a fan in a creator it has not bought from (Rust: audience::STRANGER_TRUST)."""
+REACHED_BEFORE_RUN = -2
+"""Milestone day of a follower tier an established creator had reached before day 0."""
 
 
 def lognormal_from_median_mean(
@@ -110,7 +122,8 @@ def make_merchants(rng: np.random.Generator, scenario: Scenario, suppliers: Supp
 def make_creators(
     rng: np.random.Generator, scenario: Scenario, n: int, day: int, commerce_share: float
 ) -> Creators:
-    """`n` new creators entering on `day` with no followers yet."""
+    """`n` new creators entering on `day` with no followers yet (followers come from the
+    follow graph: see `warm_start` for the creators already on the platform at day 0)."""
     p, c = scenario.population, scenario.commerce
     commerce = rng.random(n) < commerce_share
     sales_skill = rng.lognormal(0.0, p.sales_skill_sigma, n)
@@ -125,7 +138,6 @@ def make_creators(
         own_goods=commerce & (rng.random(n) < OWN_GOODS_SHARE),
         merchant=minus_one.copy(),
         followers=np.zeros(n, np.int64),
-        trust=np.full(n, 0.3),
         works_posted=np.zeros(n, np.int64),
         impressions=np.zeros(n, np.int64),
         alive=np.ones(n, bool),
@@ -152,13 +164,62 @@ def fan_pools(fans: Fans, n_categories: int) -> tuple[I64, I64]:
     return offsets, order
 
 
+def established_followers(
+    rng: np.random.Generator, scenario: Scenario, n_creators: int, n_fans: int
+) -> npt.NDArray[np.uint32]:
+    """Followers (simulated fans) of each creator already on the platform at day 0.
+
+    Real-equivalent followers are log-normal with the scenario's median and spread
+    (`population.initial_followers_median`, `initial_followers_sigma`): a heavy tail with
+    head creators of hundreds of thousands to millions of real followers. A creator
+    cannot be followed by more than `MAX_FOLLOWER_SHARE` of all fans.
+    """
+    p = scenario.population
+    real = rng.lognormal(np.log(p.initial_followers_median), p.initial_followers_sigma, n_creators)
+    simulated = np.rint(real / p.scale)
+    return np.minimum(simulated, MAX_FOLLOWER_SHARE * n_fans).astype(np.uint32)
+
+
+def warm_start(
+    rng: np.random.Generator, scenario: Scenario, creators: Creators, audience: _core.Audience
+) -> None:
+    """Make the creators at day 0 the established population of an eight-year-old
+    platform ("快手成立于2011年"): each gets an age, a back catalogue of works and
+    followers in the follow graph, most of them fans of its own category."""
+    p = scenario.population
+    n = len(creators)
+    age = rng.integers(1, PLATFORM_AGE_DAYS, n)
+    creators.entry_day = -age
+    creators.works_posted = rng.binomial(age, p.post_rate).astype(np.int64)
+    targets = established_followers(rng, scenario, n, audience.n_fans())
+    seed = int(rng.integers(0, 2**63 - 1))
+    audience.warm_start(seed, targets, creators.category, SAME_CATEGORY_FOLLOWS, STRANGER_TRUST)
+    creators.followers = audience.followers().astype(np.int64)
+    real = creators.followers * p.scale
+    for threshold, column in zip(
+        FOLLOWER_TIERS,
+        (creators.milestone_10k, creators.milestone_100k, creators.milestone_1m),
+        strict=True,
+    ):
+        column[real >= threshold] = REACHED_BEFORE_RUN
+
+
 def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
-    """The world at day 0: fans, suppliers, merchants and creators drawn in that order."""
+    """The world at day 0: fans, suppliers, merchants and creators drawn in that order,
+    then the established follow graph."""
     p = scenario.population
     fans = make_fans(rng, scenario)
     suppliers = make_suppliers(rng, scenario)
     merchants = make_merchants(rng, scenario, suppliers)
     creators = make_creators(rng, scenario, p.creators, 0, p.commerce_creator_share)
+    audience = _core.Audience(
+        fans.interest.astype(np.uint16),
+        fans.activity,
+        fans.sensitivity,
+        len(p.categories),
+        len(creators),
+    )
+    warm_start(rng, scenario, creators, audience)
     n_categories = len(p.categories)
     pool_offsets, fan_pool = fan_pools(fans, n_categories)
     merchant_order = np.argsort(merchants.category, kind="stable").astype(np.int64)
@@ -180,7 +241,8 @@ def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
         merchants=merchants,
         creators=creators,
         catalogue=catalogue,
-        market=_core.Market(),
+        audience=audience,
         pipeline=Works.empty(),
+        recent=Works.empty(),
         income_window=IncomeWindow(),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-INIT, LIFECYCLE, SUPPLY, CONTENT, SETTLE = range(5)
+INIT, LIFECYCLE, SUPPLY, CONTENT, SETTLE, FILL = range(6)
 
 
 def day_rng(seed: int, day: int, purpose: int) -> np.random.Generator:

@@ -84,7 +84,6 @@ class Creators(Table):
     own_goods: Bool
     merchant: I64
     followers: I64
-    trust: F64
     works_posted: I64
     impressions: I64
     alive: Bool
@@ -114,6 +113,8 @@ class Works:
     gmv: F64
     score: F64
     """Smoothed conversion of the last round (1.0 for a new work)."""
+    posted: I64
+    """Day the work was posted."""
 
     def __len__(self) -> int:
         return len(self.uid)
@@ -128,6 +129,7 @@ class Works:
             np.zeros(0, np.int64),
             np.zeros(0),
             np.zeros(0),
+            np.zeros(0, np.int64),
         )
 
     def take(self, rows: I64 | Bool) -> Works:
@@ -139,6 +141,9 @@ class Works:
             *(np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self))
         )
 
+
+RECENT_DAYS = 7
+"""Days a short video stays in the feed's filler and on its creator's follow page."""
 
 INCOME_WINDOW = 30
 """Days of income that make up a creator's monthly income."""
@@ -195,10 +200,14 @@ class World:
     merchants: Merchants
     creators: Creators
     catalogue: Catalogue
-    market: _core.Market
-    """The Rust buyer memory: who has bought from which creator."""
+    audience: _core.Audience
+    """The fans' side, Rust-owned: each fan's relations to creators (follows, trust,
+    purchases), the follow graph's in-degree, and what the fans did today."""
     pipeline: Works
     """Works promoted today, climbing tomorrow."""
+    recent: Works
+    """Short videos of the last `RECENT_DAYS` days: the older works that fill the feed
+    when new and climbing works cannot, and that the follow page shows."""
     income_window: IncomeWindow
     next_uid: int = 0
     """Id of the next work posted (ids key the works' random draws)."""

@@ -47,7 +47,9 @@ __all__ = [
 HASH_CHARS = 8
 """Hex digits of the scenario hash in directory names: ample for one user's scenarios."""
 SUMMARY_FILE = "summary.json"
-RUN_FILES = ("scenario.yaml", "daily.parquet", "creators.parquet", SUMMARY_FILE)
+RUN_FILES = ("scenario.yaml", "daily.parquet", "creators.parquet", "fans.parquet", SUMMARY_FILE)
+EVENT_FILES = ("orders.parquet", "follows.parquet")
+"""Written only for runs made with event logs (``ecosim run --events``)."""
 VERSIONED_PACKAGES = ("ecosim", "numpy", "mesa", "pandas", "pyarrow", "pydantic")
 RUN_GLOB = "scenario=*/seed=*"
 """Every run directory under an output root (the Hive partitions ``scenario`` and ``seed``)."""
@@ -75,8 +77,11 @@ def write_run(
     daily: pd.DataFrame,
     creators: pd.DataFrame,
     summary: Mapping[str, Any],
+    fans: pd.DataFrame,
+    events: Mapping[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Write a run's four files atomically, ``summary.json`` last.
+    """Write a run's files atomically, ``summary.json`` last; the event logs
+    (``orders``, ``follows``) when given.
 
     An existing ``summary.json`` is removed first, so a rewrite interrupted half-way
     leaves a directory that :func:`is_complete` reports as incomplete.
@@ -87,6 +92,9 @@ def write_run(
     write_atomic(dirpath / "scenario.yaml", dump_scenario(scenario).encode("utf-8"))
     write_atomic(dirpath / "daily.parquet", parquet_bytes(daily))
     write_atomic(dirpath / "creators.parquet", parquet_bytes(creators))
+    write_atomic(dirpath / "fans.parquet", parquet_bytes(fans))
+    for name, table in (events or {}).items():
+        write_atomic(dirpath / f"{name}.parquet", parquet_bytes(table))
     text = json.dumps(_json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False)
     write_atomic(dirpath / SUMMARY_FILE, (text + "\n").encode("utf-8"))
 

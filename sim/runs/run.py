@@ -27,6 +27,10 @@ class RunResult:
     creators: pd.DataFrame
     kpis: dict[str, float]
     wall_time_s: float
+    fans: pd.DataFrame
+    """One row per fan at the end: views, follows, orders, spend."""
+    events: dict[str, pd.DataFrame] | None = None
+    """The event logs (``orders``, ``follows``) when the run kept them."""
 
     def summary(self) -> dict[str, Any]:
         """The run's summary.json content."""
@@ -38,10 +42,13 @@ def simulate(
     seed: int | None = None,
     days: int | None = None,
     progress: Progress | None = None,
+    events: bool = False,
 ) -> RunResult:
-    """Simulate `scenario` for `days` (default run.days) with `seed` (default run.seed)."""
+    """Simulate `scenario` for `days` (default run.days) with `seed` (default run.seed);
+    with `events`, keep every order and follow (written as orders.parquet and
+    follows.parquet)."""
     # Heavy: only when a run happens.
-    from sim.metrics.summary import creator_table, daily_frame, run_kpis
+    from sim.metrics.summary import creator_table, daily_frame, fan_table, run_kpis
     from sim.model.ecosystem import EcosystemModel
 
     seed = scenario.run.seed if seed is None else seed
@@ -49,7 +56,7 @@ def simulate(
     if days != scenario.run.days or seed != scenario.run.seed:
         scenario = scenario.with_overrides({"run.days": days, "run.seed": seed})
     started = time.perf_counter()
-    model = EcosystemModel(scenario, seed=seed)
+    model = EcosystemModel(scenario, seed=seed, events=events)
     model.run(days, progress=progress)
     daily = daily_frame(model)
     return RunResult(
@@ -59,11 +66,21 @@ def simulate(
         creators=creator_table(model),
         kpis=run_kpis(daily, model.world.catalogue.initial_commerce_creators),
         wall_time_s=time.perf_counter() - started,
+        fans=fan_table(model),
+        events=model.events.tables() if model.events is not None else None,
     )
 
 
 def save_run(out: Path, result: RunResult) -> Path:
     """Write the run directory `<out>/scenario=<name>-<hash8>/seed=<seed>/` atomically."""
     directory = run_directory(out, result.scenario, result.seed)
-    write_run(directory, result.scenario, result.daily, result.creators, result.summary())
+    write_run(
+        directory,
+        result.scenario,
+        result.daily,
+        result.creators,
+        result.summary(),
+        result.fans,
+        result.events,
+    )
     return directory

@@ -257,6 +257,20 @@ class Population(BaseModel):
         description="Commerce creators the market can hold, as a multiple of those at day 0: "
         "entry slows as it fills (logistic growth).",
     )
+    initial_followers_median: Float = Field(
+        5000.0,
+        ge=0,
+        le=1e9,
+        description="Median real-equivalent followers of the creators already on the platform "
+        "at day 0 (an eight-year-old platform: the warm start of the follow graph).",
+    )
+    initial_followers_sigma: Float = Field(
+        2.2,
+        ge=0,
+        le=5,
+        description="Spread (log-normal sigma) of those followers: the heavy tail of head "
+        "creators with hundreds of thousands to millions of followers.",
+    )
     churn_patience: Int = Field(
         60, ge=1, le=10_000, description="Days without income before a creator may leave."
     )

@@ -4,7 +4,6 @@ scenario's fairness policy (:func:`sim.allocation.allocate_exposure`)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,19 +37,6 @@ def head_creators(creators: Creators, n_fans: int, scenario: Scenario) -> Bool:
     return creators.followers >= max(threshold, 1.0)
 
 
-def follow_page_share(world: World, scenario: Scenario) -> float:
-    """Share of all views spent on the follow page: the lever times the share of fans
-    who follow anyone.
-
-    Under the scaling rule each simulated creator stands for `scale` real ones, so a real
-    user follows sum(followers) * scale / fans creators on average; with follows spread at
-    random, the share following nobody is exp(-that).
-    """
-    scale = scenario.population.scale
-    follows_per_user = float(world.creators.followers.sum()) * scale / len(world.fans)
-    return scenario.traffic.follow_page_weight * (1.0 - math.exp(-follows_per_user))
-
-
 def work_demand(world: World, scenario: Scenario, day: int, works: Works) -> I64:
     """Impressions each work asks for today; penalised creators' climbing works ask none."""
     t = scenario.traffic
@@ -64,24 +50,37 @@ def work_demand(world: World, scenario: Scenario, day: int, works: Works) -> I64
     return demand
 
 
-def discovery_budget(world: World, scenario: Scenario) -> int:
-    """Impressions the discovery feed can show today: the screens fans browse there
-    times the covers on each screen."""
+def discovery_budget(scenario: Scenario, screens: int) -> int:
+    """Impressions the discovery feed shows today: the fans' discovery screens times the
+    covers on each screen (one in a single-column feed)."""
     t = scenario.traffic
-    screens = world.catalogue.expected_views * (1.0 - follow_page_share(world, scenario))
     covers = t.covers_per_screen if t.feed == "double_column" else 1
-    return int(screens * covers)
+    return screens * covers
 
 
-def allocate(world: World, scenario: Scenario, day: int, works: Works) -> DayAllocation:
-    """Impressions per work under the scenario's fairness policy."""
+def allocate(world: World, scenario: Scenario, day: int, works: Works, screens: int) -> DayAllocation:
+    """Impressions per work under the scenario's fairness policy, out of the budget the
+    fans' discovery screens make today."""
     demand = work_demand(world, scenario, day, works)
-    budget = discovery_budget(world, scenario)
+    budget = discovery_budget(scenario, screens)
     ordinary = ~head_creators(world.creators, len(world.fans), scenario)
     allocation = allocate_exposure(
         works.creator, demand, works.stage == 0, ordinary, budget, fairness_policy(scenario)
     )
     return DayAllocation(allocation, budget, demand)
+
+
+def fill(
+    allocated: DayAllocation, recent: Works, rng: np.random.Generator
+) -> I64:
+    """Impressions of the recent works that fill the feed when new and climbing works
+    cannot: what the allocation left of the budget, shared by quality (a multinomial)."""
+    left = allocated.budget - int(allocated.impressions.sum())
+    if left <= 0 or len(recent) == 0:
+        return np.zeros(len(recent), np.int64)
+    weights = recent.quality / recent.quality.sum()
+    filler: I64 = rng.multinomial(left, weights).astype(np.int64)
+    return filler
 
 
 def fairness_policy(scenario: Scenario) -> FairnessPolicy:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.state import F64, I64, Bool, Works, World
-from sim.model.steps.viewing import ViewOutcome
 from sim.scenario.schema import Scenario
 
 VALUE_ELASTICITY = 1.5
@@ -17,6 +16,8 @@ FOLLOW_BUY_FACTOR = 2.0
 """Followers buy this many times more readily than strangers from discovery."""
 MAX_BUY_PROBABILITY = 0.5
 """No view converts more surely than this."""
+MAX_TRUST_TERM = 1.5
+"""Highest value of the trust factor (0.5 + trust) a viewer's intent is multiplied by."""
 OWN_GOODS_INCOME = 0.35
 """Share of the price a creator keeps when selling its own goods."""
 EXTERNAL_SHARE = 0.5
@@ -43,60 +44,59 @@ class Orders:
     income: F64
 
 
+def purchase_intent(world: World, scenario: Scenario, day: int, works: Works) -> F64:
+    """Purchase probability per view of each work for a viewer of trust 0.5 (the fan's
+    own trust in the creator multiplies it in Rust): value for money against the
+    category's reference price, the creator's sales skill, live or video, the goods'
+    quality and the festival. Zero for works without goods."""
+    c, m, s, catalogue = world.creators, world.merchants, scenario, world.catalogue
+    merchant = c.merchant[works.creator]
+    selling = c.commerce[works.creator] & (merchant >= 0)
+    mer = np.where(selling, merchant, 0)
+    event = day in s.commerce.event_days
+    value = (catalogue.reference_price[m.category[mer]] / m.price[mer]) ** VALUE_ELASTICITY
+    intent = (
+        s.commerce.buy_rate
+        * value
+        * c.sales_skill[works.creator]
+        * np.where(works.live, s.commerce.live_multiplier, 1.0)
+        * m.quality[mer]
+        / catalogue.mean_merchant_quality
+        * (s.commerce.event_lift if event else 1.0)
+    )
+    ceiling = MAX_BUY_PROBABILITY / (MAX_TRUST_TERM * FOLLOW_BUY_FACTOR)
+    p_buy: F64 = np.where(selling, np.clip(intent, 0.0, ceiling), 0.0)
+    return p_buy
+
+
 def buy(
     world: World,
     scenario: Scenario,
     seed: int,
     day: int,
     works: Works,
-    seen: ViewOutcome,
     rng: np.random.Generator,
 ) -> Orders:
-    """Orders of the day from the views of commerce works."""
+    """Orders of the day: each from a fan who viewed the work today (Rust), within its
+    monthly budget and the creator's capacity; then each order's channel and whether it
+    draws a complaint."""
     c, m, s, catalogue = world.creators, world.merchants, scenario, world.catalogue
     if day % 30 == 0:
         world.fans.budget_left = world.fans.monthly_budget.copy()
-    merchant = c.merchant[works.creator]
-    selling = np.flatnonzero(c.commerce[works.creator] & (merchant >= 0))
-    w = works.take(selling)
-    mer = merchant[selling]
-    creator = w.creator
-    event = day in s.commerce.event_days
-    value = (catalogue.reference_price[m.category[mer]] / m.price[mer]) ** VALUE_ELASTICITY
-    intent = (
-        s.commerce.buy_rate
-        * value
-        * c.sales_skill[creator]
-        * np.where(w.live, s.commerce.live_multiplier, 1.0)
-        * m.quality[mer]
-        / catalogue.mean_merchant_quality
-        * (0.5 + c.trust[creator])
-        * (s.commerce.event_lift if event else 1.0)
-    )
-    p_discovery = np.clip(intent, 0.0, MAX_BUY_PROBABILITY)
-    p_follow = np.clip(intent * FOLLOW_BUY_FACTOR, 0.0, MAX_BUY_PROBABILITY)
+    mer_of_work = np.maximum(c.merchant[works.creator], 0)
+    reference = catalogue.reference_price[m.category[mer_of_work]]
     capacity = np.where(c.alive, c.capacity, 0).astype(np.int64)
-    fan, idx, price, repeat, from_follow = world.market.buy(
+    fan, idx, order_creator, price, repeat, from_follow = world.audience.buy(
         seed,
         day,
-        w.uid,
-        creator,
-        m.category[mer],
-        seen.views_discovery[selling],
-        seen.views_follow[selling],
-        p_discovery,
-        p_follow,
-        m.price[mer],
-        catalogue.reference_price[m.category[mer]],
-        np.clip(c.trust, 0.0, 0.9),
-        catalogue.pool_offsets,
-        catalogue.fan_pool,
-        world.fans.sensitivity,
+        purchase_intent(world, scenario, day, works),
+        m.price[mer_of_work],
+        reference,
+        FOLLOW_BUY_FACTOR,
         capacity,
         world.fans.budget_left,
     )
-    order_creator = creator[idx]
-    order_merchant = mer[idx]
+    order_merchant = c.merchant[order_creator]
     own = c.own_goods[order_creator]
     external = (
         s.commerce.external_links
@@ -109,7 +109,7 @@ def buy(
     share = np.where(own, OWN_GOODS_INCOME, m.commission[order_merchant])
     return Orders(
         fan=fan,
-        work=selling[idx],
+        work=idx,
         creator=order_creator,
         merchant=order_merchant,
         price=price,

@@ -11,7 +11,7 @@ WORK_QUALITY_SIGMA = 0.3
 """Spread of a work's quality around its creator's skill."""
 
 
-def post(world: World, scenario: Scenario, rng: np.random.Generator) -> Works:
+def post(world: World, scenario: Scenario, day: int, rng: np.random.Generator) -> Works:
     """Today's new works: a short video with probability post_rate, a live stream for
     commerce creators with goods with probability live_rate."""
     c, p = world.creators, scenario.population
@@ -29,4 +29,13 @@ def post(world: World, scenario: Scenario, rng: np.random.Generator) -> Works:
     world.next_uid += creator.size
     quality = c.quality[creator] * rng.lognormal(0.0, WORK_QUALITY_SIGMA, creator.size)
     zeros, ones = np.zeros(creator.size), np.ones(creator.size)
-    return Works(uid, creator.astype(np.int64), is_live, quality, np.zeros_like(uid), zeros, ones)
+    return Works(
+        uid,
+        creator.astype(np.int64),
+        is_live,
+        quality,
+        np.zeros_like(uid),
+        zeros,
+        ones,
+        np.full(creator.size, day, np.int64),
+    )

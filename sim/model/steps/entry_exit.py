@@ -34,7 +34,7 @@ class Turnover:
 
 
 def update(world: World, scenario: Scenario, day: int, rng: np.random.Generator) -> Turnover:
-    """Remove leavers and add entrants to the creator table."""
+    """Remove leavers and add entrants to the creator table (and to the follow graph)."""
     creators = world.creators
     p = scenario.population
     alive = creators.alive
@@ -54,6 +54,7 @@ def update(world: World, scenario: Scenario, day: int, rng: np.random.Generator)
     for count, share in ((new_commerce, 1.0), (new_content, 0.0)):
         if count:
             creators.extend(make_creators(rng, scenario, count, day, share))
+    world.audience.add_creators(len(creators) - before)
     return Turnover(
         left=np.flatnonzero(leaving).astype(np.int64),
         joined=np.arange(before, len(creators), dtype=np.int64),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.state import I64, Creators, Works
+from sim.model.state import I64, RECENT_DAYS, Creators, Works
 from sim.scenario.schema import Scenario
 
 ORDER_WEIGHT = 20.0
@@ -47,3 +47,13 @@ def retire_lives(creators: Creators, works: Works, promoted: Works) -> None:
     """A live stream that stops climbing is over: keep its GMV if it is the creator's best."""
     done = works.live & ~np.isin(works.uid, promoted.uid)
     np.maximum.at(creators.max_live_gmv, works.creator[done], works.gmv[done])
+
+
+def keep_recent(recent: Works, posted: Works, day: int) -> Works:
+    """Short videos of the last RECENT_DAYS days, newest first: yesterday's recent works
+    that are still fresh, and today's new videos (live streams are over with the day)."""
+    fresh = recent.take(recent.posted > day - RECENT_DAYS)
+    videos = posted.take(~posted.live)
+    videos.stage = np.zeros(len(videos), np.int64)
+    videos.score = np.ones(len(videos))
+    return videos.concat(fresh)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import _core
 from sim.model.state import F64, FOLLOWER_TIERS, I64, Creators, Works
 from sim.model.steps.buying import Orders
 from sim.scenario.schema import Scenario
 
-TRUST_FLOOR = 0.05
-"""Trust never falls to zero: a new chance comes with every work."""
+NOT_REACHED = -1
+"""Milestone day of a follower tier not reached yet."""
 
 
 @dataclass
@@ -31,31 +32,32 @@ class Settlement:
 
 def settle(
     creators: Creators,
+    audience: _core.Audience,
     scenario: Scenario,
     day: int,
     works: Works,
     orders: Orders,
     rng: np.random.Generator,
 ) -> Settlement:
-    """Book the day's orders on the creators: money, trust, penalties, days without
-    income; return what each creator and work earned."""
+    """Book the day's orders: money, penalties and days without income on the creators,
+    trust on each buyer's relation to its creator (up after a good order, down after a
+    complaint); return what each creator and work earned."""
     c, s = creators, scenario
     n = len(c)
     income = np.bincount(orders.creator, weights=orders.income, minlength=n)
     gmv = np.bincount(orders.creator, weights=orders.price, minlength=n)
     count = np.bincount(orders.creator, minlength=n).astype(np.int64)
     complaints = np.bincount(orders.creator, weights=orders.complaint, minlength=n).astype(np.int64)
-    good = count - complaints
+    audience.settle(
+        orders.fan,
+        orders.creator,
+        orders.complaint,
+        s.commerce.trust_gain,
+        s.commerce.trust_loss,
+    )
     c.income += income
     c.gmv += gmv
     c.orders += count
-    c.trust = np.clip(
-        c.trust
-        + s.commerce.trust_gain * (1.0 - c.trust) * good / (good + 10.0)
-        - s.commerce.trust_loss * c.trust * complaints / (complaints + 3.0),
-        TRUST_FLOOR,
-        1.0,
-    )
     caught = (complaints > 0) & (rng.random(n) < s.commerce.quality_check)
     c.penalty_until[caught] = day + s.commerce.penalty_days
     c.merchant[caught] = -1
@@ -82,4 +84,4 @@ def record_milestones(creators: Creators, scenario: Scenario, day: int) -> None:
         (creators.milestone_10k, creators.milestone_100k, creators.milestone_1m),
         strict=True,
     ):
-        column[(column < 0) & (real >= threshold)] = day
+        column[(column == NOT_REACHED) & (real >= threshold)] = day

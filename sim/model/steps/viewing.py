@@ -1,6 +1,11 @@
-"""Viewing: impressions become views (fans choose among covers, or are pushed one item),
-the follow page adds views, and views draw engagement and follows (Rust, keyed by seed,
-day and work); the fans' own day of views is drawn here too."""
+"""The fans' day (Rust, :class:`sim._core.Audience`): each fan's views are drawn from its
+activity and spent on its follow page (recent works of the creators it follows) and on
+discovery covers served from the day's allocation; views draw engagement, follows and
+unfollows. Attention is conserved: every view a fan makes lands on a work.
+
+Two calls: `plan` draws the views (the allocation's budget is the discovery screens it
+returns), `view` spends them on the works once they have their impressions.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import _core
-from sim.model.state import F64, I64, Works, World
-from sim.model.steps.allocation import DayAllocation, follow_page_share
+from sim.model.state import I64, Bool, Works, World
 from sim.scenario.schema import Scenario
 
 ENGAGE_BASE = 0.08
@@ -19,89 +22,112 @@ BROWSE_WORKS = 20.0
 """Works after which a creator's back catalogue persuades most browsers to follow."""
 SINGLE_COLUMN_FOLLOW = 0.5
 """Pushed (single-column) views lead to fewer follows than chosen ones."""
+INTEREST_MATCH = 3.0
+"""A fan chooses a cover of its own interest category this many times more readily."""
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """The fans' views today, before they are spent."""
+
+    screens: int
+    """Discovery screens: the discovery views all fans make today."""
+    follow_views: int
+    """Views all fans spend on their follow pages today."""
+    median_views: float
+    mean_views: float
+    has_work: Bool
+    """Creators with a work in today's feed (new, climbing or recent)."""
 
 
 @dataclass
 class ViewOutcome:
-    """What the day's works got: impressions, views, engagement, follows."""
+    """What the day's works got, and what the fans did."""
 
-    allocation: DayAllocation
+    impressions: I64
+    """Discovery impressions per work (the allocation's, then the filler's)."""
     views_discovery: I64
     views_follow: I64
     engaged: I64
     follows: I64
+    fan_views: int
+    """Σ over fans of their views (equal to Σ over works of theirs)."""
+    unfollows: int
+    reached: int
+    """Distinct fans who viewed at least one commerce work."""
+    median_views: float
+    mean_views: float
 
     @property
     def views(self) -> I64:
         return self.views_discovery + self.views_follow
 
 
-@dataclass(frozen=True)
-class FanDay:
-    """The fans' day summed over the population: views, fans reached by commerce."""
+def creators_with_work(world: World, works: Works) -> Bool:
+    """Creators on the platform with a work in today's feed."""
+    has_work = np.zeros(len(world.creators), bool)
+    has_work[works.creator] = True
+    return has_work & world.creators.alive
 
-    views: int
-    reached: int
-    active: int
-    median_views: float
-    mean_views: float
+
+def plan(world: World, scenario: Scenario, seed: int, day: int, works: Works) -> DayPlan:
+    """Draw each fan's views today and split them between follow page and discovery."""
+    has_work = creators_with_work(world, works)
+    screens, follow_views, median, mean = world.audience.plan(
+        seed, day, has_work, scenario.traffic.follow_page_weight
+    )
+    return DayPlan(int(screens), int(follow_views), float(median), float(mean), has_work)
+
+
+def follow_rate(world: World, scenario: Scenario, works: Works) -> np.ndarray:
+    """Probability that a discovery view makes the viewer follow the work's creator: the
+    lever times quality, and the creator's back catalogue the viewer can browse first."""
+    t = scenario.traffic
+    c = world.creators
+    browse = 1.0 - np.exp(-c.works_posted[works.creator] / BROWSE_WORKS)
+    pushed = SINGLE_COLUMN_FOLLOW if t.feed == "single_column" else 1.0
+    rate: np.ndarray = np.clip(t.follow_rate * works.quality * browse * pushed, 0.0, 1.0)
+    return rate
 
 
 def view(
-    world: World, scenario: Scenario, seed: int, day: int, works: Works, allocated: DayAllocation
+    world: World, scenario: Scenario, seed: int, day: int, works: Works, impressions: I64
 ) -> ViewOutcome:
-    """Turn impressions into views, add follow-page views, draw engagement and follows;
-    creators gain the impressions and followers."""
+    """Spend the planned views on `works` (with their discovery `impressions`); creators
+    gain impressions and their followers follow the graph's in-degree."""
     t = scenario.traffic
     c = world.creators
-    impressions = allocated.impressions
-    if t.feed == "double_column":
-        mean_appeal = float((impressions * works.quality).sum()) / max(1, int(impressions.sum()))
-        p_view = np.clip(works.quality / (t.covers_per_screen * max(mean_appeal, 1e-12)), 0, 1)
-        follow_factor = 1.0
-    else:
-        p_view = np.ones(len(works))
-        follow_factor = SINGLE_COLUMN_FOLLOW
-    per_creator_works = np.bincount(works.creator, minlength=len(c))[works.creator]
-    pull = c.followers[works.creator] / np.maximum(per_creator_works, 1)
-    follow_views: F64 = (
-        world.catalogue.expected_views * follow_page_share(world, scenario) * pull / pull.sum()
-        if pull.sum() > 0
-        else np.zeros(len(works))
-    )
-    browse = 1.0 - np.exp(-c.works_posted[works.creator] / BROWSE_WORKS)
-    # Only fans of the creator's category who do not follow it yet can still follow.
-    interested = world.catalogue.category_fans[c.category[works.creator]]
-    unreached = np.clip(1.0 - c.followers[works.creator] / interested, 0.0, 1.0)
-    follow_rate = np.clip(
-        t.follow_rate * works.quality * browse * unreached * follow_factor, 0.0, 1.0
-    )
-    engage = np.clip(ENGAGE_BASE * works.quality, 0.0, 0.95)
-    discovery, follow, engaged, follows = _core.view_works(
+    category = c.category[works.creator]
+    outcome = world.audience.view(
         seed,
         day,
-        works.uid,
+        works.creator,
         impressions,
-        p_view.astype(np.float64),
-        follow_views,
-        engage,
-        follow_rate,
+        works.quality,
+        category,
+        c.commerce[works.creator],
+        np.clip(ENGAGE_BASE * works.quality, 0.0, 0.95),
+        follow_rate(world, scenario, works),
+        works.uid,
+        t.covers_per_screen if t.feed == "double_column" else 1,
+        t.feed == "single_column",
+        INTEREST_MATCH,
+        c.alive,
     )
+    discovery, follow, engaged, follows, fan_views, unfollows, reached, median, mean = outcome
     c.impressions += np.bincount(works.creator, weights=impressions, minlength=len(c)).astype(
         np.int64
     )
-    gained = np.bincount(works.creator, weights=follows, minlength=len(c)).astype(np.int64)
-    c.followers = np.minimum(c.followers + gained, len(world.fans))
-    return ViewOutcome(allocated, discovery, follow, engaged, follows)
-
-
-def fan_day(world: World, seed: int, day: int, works: Works, seen: ViewOutcome) -> FanDay:
-    """Today's views per fan and how many fans saw a commerce work (Rust, keyed by seed
-    and day), given the share of today's views that went to commerce works."""
-    commerce = world.creators.commerce[works.creator]
-    views_commerce = int(seen.views_discovery[commerce].sum()) + int(
-        seen.views_follow[commerce].sum()
+    c.followers = world.audience.followers().astype(np.int64)
+    return ViewOutcome(
+        impressions,
+        discovery,
+        follow,
+        engaged,
+        follows,
+        int(fan_views),
+        int(unfollows),
+        int(reached),
+        float(median),
+        float(mean),
     )
-    views_all = int(seen.views_discovery.sum() + seen.views_follow.sum())
-    share = min(1.0, views_commerce / max(1, views_all))
-    return FanDay(*_core.fan_day(seed, day, world.fans.activity, share))
