@@ -257,6 +257,7 @@ def read_run(directory: Path) -> sim.RunResult:
         creators=pd.read_parquet(directory / "creators.parquet"),
         kpis=kpis,
         wall_time_s=float(summary.get("wall_time_s") or 0.0),
+        fans=pd.read_parquet(directory / "fans.parquet"),
     )
 
 

@@ -13,13 +13,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from sim.model.ecosystem import EcosystemModel
+    from sim.model.state import Works
+    from sim.model.steps.allocation import DayAllocation
+    from sim.model.steps.viewing import DayPlan
     from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +41,12 @@ SMALL: dict[str, object] = {
     "population.creators": 500,
     "population.merchants": 100,
     "population.suppliers": 30,
+    "population.scale": 40_000,
     "run.days": 40,
     "commerce.event_days": [30, 31],
 }
-"""A population small enough for a test, with the festival inside its 40 days."""
+"""The baseline's platform (200M DAU) at a resolution small enough for a test, with the
+festival inside its 40 days."""
 SMALL_SET = [f"{path}={value}" for path, value in SMALL.items()]
 """The same as ``--set`` overrides (``PATH=VALUE``)."""
 
@@ -93,3 +101,32 @@ def warm_model(days: int = 20, *overrides: str) -> EcosystemModel:
     model = EcosystemModel(small_scenario("baseline", *overrides))
     model.run(days)
     return model
+
+
+def begin_day(model: EcosystemModel) -> DayStart:
+    """Today's works and their impressions, the way `EcosystemModel.step` makes them
+    before the fans view: posting, the fans' plan, the allocation and the filler."""
+    from sim.model.randomness import CONTENT, FILL, day_rng
+    from sim.model.steps import allocation, content, viewing
+
+    world, scenario, seed, day = model.world, model.config, model.seed, model.day
+    posted = content.post(world, scenario, day, day_rng(seed, day, CONTENT))
+    works = posted.concat(world.pipeline)
+    recent = world.recent.take(~np.isin(world.recent.uid, works.uid))
+    feed = works.concat(recent)
+    planned = viewing.plan(world, scenario, seed, day, feed)
+    allocated = allocation.allocate(world, scenario, day, works, planned.screens)
+    filler = allocation.fill(allocated, recent, day_rng(seed, day, FILL))
+    impressions = np.concatenate([allocated.impressions, filler])
+    return DayStart(works, feed, planned, allocated, impressions)
+
+
+@dataclass
+class DayStart:
+    """What `begin_day` returns."""
+
+    works: Works
+    feed: Works
+    planned: DayPlan
+    allocated: DayAllocation
+    impressions: npt.NDArray[np.int64]

@@ -20,6 +20,8 @@ from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
 from tests.conftest import BASELINE, ecosim
 
+FANS = pd.DataFrame({"fan": [0, 1], "views": [40, 70]})
+
 TINY = [
     "--set",
     "population.fans=2000",
@@ -141,8 +143,9 @@ class FakeModel:
 
     fail = False
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, events: bool = False) -> None:
         self.scenario, self.seed, self.days_run = scenario, seed, 0
+        self.events = None
         self.world = types.SimpleNamespace(
             catalogue=types.SimpleNamespace(initial_commerce_creators=1)
         )
@@ -174,6 +177,7 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> type[FakeModel]:
     summary.daily_frame = FakeModel.daily_metrics  # type: ignore[attr-defined]
     summary.creator_table = FakeModel.creator_table  # type: ignore[attr-defined]
     summary.run_kpis = lambda daily, initial: FakeModel.kpis(None)  # type: ignore[attr-defined, arg-type]
+    summary.fan_table = lambda model: pd.DataFrame({"fan": [0], "views": [3]})  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "sim.metrics.summary", summary)
     monkeypatch.setattr(FakeModel, "fail", False)
     return FakeModel
@@ -271,7 +275,7 @@ def test_write_run_is_complete_and_leaves_no_temporary_files(tmp_path: Path) -> 
     daily, creators = _frames()
     directory = tmp_path / "run"
     assert not is_complete(directory)
-    write_run(directory, scenario, daily, creators, run_summary(scenario, 1, {"k": 1.0}, 0.5))
+    write_run(directory, scenario, daily, creators, run_summary(scenario, 1, {"k": 1.0}, 0.5), FANS)
     assert sorted(p.name for p in directory.iterdir()) == sorted(rundir.RUN_FILES)
     assert is_complete(directory)
     pd.testing.assert_frame_equal(pd.read_parquet(directory / "daily.parquet"), daily)
@@ -284,7 +288,7 @@ def test_same_data_gives_byte_identical_parquet(tmp_path: Path) -> None:
     daily, creators = _frames()
     for name in ("a", "b"):
         summary = run_summary(scenario, 1, {}, 0.0)
-        write_run(tmp_path / name, scenario, daily.copy(), creators.copy(), summary)
+        write_run(tmp_path / name, scenario, daily.copy(), creators.copy(), summary, FANS)
     for file in ("daily.parquet", "creators.parquet", "scenario.yaml"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 
@@ -294,7 +298,7 @@ def test_interrupted_rewrite_is_not_complete(
 ) -> None:
     scenario = Scenario()
     daily, creators = _frames()
-    write_run(tmp_path, scenario, daily, creators, {})
+    write_run(tmp_path, scenario, daily, creators, {}, FANS)
     assert is_complete(tmp_path)
 
     def crash(frame: pd.DataFrame) -> bytes:
@@ -302,6 +306,6 @@ def test_interrupted_rewrite_is_not_complete(
 
     monkeypatch.setattr(rundir, "parquet_bytes", crash)
     with pytest.raises(OSError, match="disk full"):
-        write_run(tmp_path, scenario, daily, creators, {})
+        write_run(tmp_path, scenario, daily, creators, {}, FANS)
     assert not is_complete(tmp_path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -19,7 +19,9 @@ MEDIUM = [
     "population.creators=2000",
     "population.merchants=200",
     "population.suppliers=50",
+    "population.scale=10000",
 ]
+"""The baseline's platform (200M DAU) at a tenth of its resolution."""
 SEEDS = spawn_seeds(2019, 3)
 DAYS = 150
 
@@ -72,12 +74,27 @@ INTENSIVE = (
 )
 
 
-@pytest.mark.parametrize("kpi", INTENSIVE)
+SCALE_DEPENDENT = {
+    "exposure_gini_mean": "the follow graph's warm start is read in real followers per "
+    "simulated fan (x scale) while views per creator are not; see docs/scaling.md",
+}
+"""KPIs known to move with the resolution under the present scaling rule (issue 12 open)."""
+
+
+@pytest.mark.parametrize(
+    "kpi",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=SCALE_DEPENDENT[k]))
+        if k in SCALE_DEPENDENT
+        else k
+        for k in INTENSIVE
+    ],
+)
 def test_intensive_results_do_not_depend_on_scale(kpi: str) -> None:
     small = runs("baseline", days=60)
     double = runs(
         "baseline", "population.fans=40000", "population.creators=4000",
-        "population.merchants=400", "population.suppliers=100", "population.scale=500",
+        "population.merchants=400", "population.suppliers=100", "population.scale=5000",
         days=60,
     )  # fmt: skip
     a = np.mean([r.kpis[kpi] for r in small])

@@ -44,7 +44,7 @@ def test_followers_are_the_in_degree_of_the_follow_graph(
     model_with_events: EcosystemModel,
 ) -> None:
     world = model_with_events.world
-    fans, creators, _trust, flags = world.audience.edges()
+    _fans, creators, _trust, flags = world.audience.edges()
     follows = (flags & 1).astype(bool)
     in_degree = np.bincount(creators[follows], minlength=len(world.creators))
     np.testing.assert_array_equal(world.creators.followers, in_degree)

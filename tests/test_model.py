@@ -113,12 +113,13 @@ def test_agents_read_and_write_their_rows(
     assert creator.followers == int(c.followers[row])
     assert creator.income == pytest.approx(float(c.income[row]))
     assert creator.commerce == bool(c.commerce[row])
-    assert creator.past_buyers == world.market.buyers_of(row)
+    _fans, creators, _trust, flags = world.audience.edges()
+    assert creator.past_buyers == int(((flags & 2) != 0)[creators == row].sum())
     assert model.fan(3).activity == pytest.approx(float(world.fans.activity[3]))
     assert model.merchant(0).price == pytest.approx(float(world.merchants.price[0]))
     assert model.supplier(0).unit_cost == pytest.approx(float(world.suppliers.unit_cost[0]))
-    creator.trust = 0.5
-    assert c.trust[row] == 0.5
+    creator.capacity = 77
+    assert c.capacity[row] == 77
     with pytest.raises(IndexError, match="creators"):
         model.creator(len(c))
 
@@ -229,10 +230,19 @@ def test_run_directory_is_byte_identical_for_any_thread_count(tmp_path: Path, th
         if rayon_threads is not None:
             env["RAYON_NUM_THREADS"] = rayon_threads
         args = [sys.executable, "-m", "sim", "run", str(BASELINE)]
-        args += [f"--set={s}" for s in SMALL_SET] + ["--days=10", f"--out={out}", "--quiet"]
+        args += [f"--set={s}" for s in SMALL_SET]
+        args += ["--days=10", f"--out={out}", "--quiet", "--events"]
         subprocess.run(args, check=True, env=env, capture_output=True, cwd=ROOT)
         files = sorted(out.rglob("*.parquet")) + sorted(out.rglob("*.yaml"))
-        assert len(files) == 3
+        names = {f.name for f in files}
+        assert names == {
+            "daily.parquet",
+            "creators.parquet",
+            "fans.parquet",
+            "orders.parquet",
+            "follows.parquet",
+            "scenario.yaml",
+        }
         return {f.name: f.read_bytes() for f in files}
 
     assert run(tmp_path / "a", threads) == run(tmp_path / "b", None)

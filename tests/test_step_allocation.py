@@ -27,21 +27,23 @@ def test_demand_is_the_base_or_the_stage_quota_and_nothing_when_penalised() -> N
 
 def test_the_budget_is_the_discovery_screens_times_the_covers() -> None:
     model = warm_model(5)
-    world, scenario = model.world, model.config
-    share = allocation.follow_page_share(world, scenario)
-    assert 0 < share <= scenario.traffic.follow_page_weight
+    scenario = model.config
     covers = scenario.traffic.covers_per_screen
-    expected = int(world.catalogue.expected_views * (1 - share) * covers)
-    assert allocation.discovery_budget(world, scenario) == expected
+    assert allocation.discovery_budget(scenario, 1000) == 1000 * covers
+    single = scenario.with_overrides({"traffic.feed": "single_column"})
+    assert allocation.discovery_budget(single, 1000) == 1000
 
 
-def test_the_allocation_carries_its_budget_and_demand() -> None:
+def test_the_allocation_carries_its_budget_and_the_filler_fills_it() -> None:
     model = warm_model(10)
     world, scenario = model.world, model.config
-    allocated = allocation.allocate(world, scenario, 10, world.pipeline)
-    assert allocated.budget == allocation.discovery_budget(world, scenario)
+    allocated = allocation.allocate(world, scenario, 10, world.pipeline, 10**7)
+    assert allocated.budget == allocation.discovery_budget(scenario, 10**7)
     total = int(allocated.impressions.sum())
     assert total == min(allocated.budget, int(allocated.demand.sum()))
+    filler = allocation.fill(allocated, world.recent, np.random.default_rng(0))
+    assert total + int(filler.sum()) == allocated.budget
+    assert len(filler) == len(world.recent)
 
 
 def test_head_creators_reach_the_follower_share() -> None:

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.randomness import CONTENT, SETTLE, day_rng
-from sim.model.steps import allocation, buying, content, viewing
-from tests.conftest import warm_model
+from sim.model.randomness import SETTLE, day_rng
+from sim.model.steps import buying, viewing
+from tests.conftest import begin_day, warm_model
 
 
 def test_orders_respect_goods_prices_budgets_and_capacity() -> None:
     model = warm_model(12)
-    world, scenario, day = model.world, model.config, 12
-    works = content.post(world, scenario, day_rng(1, day, CONTENT)).concat(world.pipeline)
-    allocated = allocation.allocate(world, scenario, day, works)
-    seen = viewing.view(world, scenario, 1, day, works, allocated)
+    world, scenario, day = model.world, model.config, model.day
+    start = begin_day(model)
+    works = start.feed
+    viewing.view(world, scenario, model.seed, day, works, start.impressions)
     budget_before = world.fans.budget_left.copy()
-    orders = buying.buy(world, scenario, 1, day, works, seen, day_rng(1, day, SETTLE))
+    orders = buying.buy(world, scenario, model.seed, day, works, day_rng(1, day, SETTLE))
     c, m = world.creators, world.merchants
     assert len(orders.price) > 0
     assert c.commerce[orders.creator].all()

@@ -16,13 +16,14 @@ def test_posts_come_from_creators_on_the_platform_and_lives_from_sellers() -> No
     c.alive[:50] = False
     posted_before = c.works_posted.copy()
     first_uid = world.next_uid
-    works = content.post(world, scenario, day_rng(1, 3, CONTENT))
+    works = content.post(world, scenario, 3, day_rng(1, 3, CONTENT))
     assert c.alive[works.creator].all()
     assert (c.commerce[works.creator[works.live]]).all()
     assert (c.merchant[works.creator[works.live]] >= 0).all()
     assert works.uid.tolist() == list(range(first_uid, first_uid + len(works)))
     assert world.next_uid == first_uid + len(works)
     assert (works.stage == 0).all() and (works.gmv == 0).all() and (works.score == 1).all()
+    assert (works.posted == 3).all()
     np.testing.assert_array_equal(
         c.works_posted - posted_before, np.bincount(works.creator, minlength=len(c))
     )

@@ -34,15 +34,13 @@ def test_money_trust_and_penalties_follow_the_orders() -> None:
     model = warm_model(3)
     creators, scenario = model.world.creators, model.config
     works = model.world.pipeline
-    trust = creators.trust.copy()
     income = creators.income.copy()
     orders = _orders([0] * 20 + [1] * 5, 100.0, [False] * 20 + [True] * 5)
     rng = np.random.default_rng(0)
-    settled = settlement.settle(creators, scenario, 3, works, orders, rng)
+    settled = settlement.settle(creators, model.world.audience, scenario, 3, works, orders, rng)
     assert settled.income[0] == 20 * 20.0 and settled.income[1] == 0.0
     assert settled.gmv[1] == 500.0 and settled.complaints[1] == 5
     assert creators.income[0] - income[0] == 400.0
-    assert creators.trust[0] > trust[0] and creators.trust[1] < trust[1]
     assert creators.zero_income_days[0] == 0 and creators.zero_income_days[1] > 0
     expected_revenue = scenario.commerce.platform_commission * orders.price.sum()
     assert settled.platform_revenue == expected_revenue
@@ -57,8 +55,9 @@ def test_a_certain_check_catches_every_seller_with_complaints() -> None:
     model = warm_model(3, "commerce.quality_check=1")
     creators, scenario = model.world.creators, model.config
     orders = _orders([2, 3, 4], 50.0, [True, False, True])
+    rng = np.random.default_rng(1)
     settled = settlement.settle(
-        creators, scenario, 3, model.world.pipeline, orders, np.random.default_rng(1)
+        creators, model.world.audience, scenario, 3, model.world.pipeline, orders, rng
     )
     assert settled.penalised == 2
     assert (creators.penalty_until[[2, 4]] == 3 + scenario.commerce.penalty_days).all()
@@ -68,6 +67,8 @@ def test_milestones_record_the_first_day_a_tier_is_reached() -> None:
     model = warm_model(2)
     creators, scenario = model.world.creators, model.config
     scale = scenario.population.scale
+    for column in (creators.milestone_10k, creators.milestone_100k, creators.milestone_1m):
+        column[0] = settlement.NOT_REACHED
     creators.followers[0] = int(np.ceil(FOLLOWER_TIERS[1] / scale))
     settlement.record_milestones(creators, scenario, 7)
     settlement.record_milestones(creators, scenario, 9)

@@ -1,43 +1,44 @@
-"""Viewing (sim.model.steps.viewing): impressions become views, follows and engagement;
-creators gain what their works got; the fans' own day is drawn from their activity."""
+"""Viewing (sim.model.steps.viewing): the fans' planned views are spent on the day's
+works; impressions cap discovery views; creators gain impressions and followers."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.randomness import CONTENT, day_rng
-from sim.model.steps import allocation, content, viewing
-from tests.conftest import warm_model
+from sim.model.steps import viewing
+from tests.conftest import begin_day, warm_model
 
 
-def test_views_follow_from_impressions_and_creators_gain_them() -> None:
+def test_views_are_spent_on_works_and_creators_gain_them() -> None:
     model = warm_model(10)
-    world, scenario, day = model.world, model.config, 10
-    works = content.post(world, scenario, day_rng(1, day, CONTENT)).concat(world.pipeline)
-    allocated = allocation.allocate(world, scenario, day, works)
+    world, scenario = model.world, model.config
+    day = begin_day(model)
     impressions_before = world.creators.impressions.copy()
-    followers_before = world.creators.followers.copy()
-    seen = viewing.view(world, scenario, 1, day, works, allocated)
-    assert (seen.views_discovery <= allocated.impressions).all()
+    seen = viewing.view(world, scenario, model.seed, model.day, day.feed, day.impressions)
+    assert seen.fan_views == int(seen.views.sum())
+    assert int(seen.views_discovery.sum()) == day.planned.screens
+    assert int(seen.views_follow.sum()) == day.planned.follow_views
+    assert (seen.views_discovery <= day.impressions).all()
     assert (seen.engaged <= seen.views).all()
     assert (seen.follows <= seen.views_discovery).all()
     n = len(world.creators)
-    gained = np.bincount(works.creator, weights=allocated.impressions, minlength=n)
+    gained = np.bincount(day.feed.creator, weights=day.impressions, minlength=n)
     np.testing.assert_array_equal(world.creators.impressions - impressions_before, gained)
-    follows = np.bincount(works.creator, weights=seen.follows, minlength=n)
-    np.testing.assert_array_equal(world.creators.followers - followers_before, follows)
-    assert seen.views_follow.sum() > 0  # creators with followers get follow-page views
+    np.testing.assert_array_equal(world.creators.followers, world.audience.followers())
+    # Follow-page views land only on creators the fan follows.
+    fan, work, _views = world.audience.follow_page_views()
+    fans, creators, _trust, flags = world.audience.edges()
+    followed = set(zip(fans[(flags & 1) != 0].tolist(), creators[(flags & 1) != 0].tolist()))
+    pairs = set(zip(fan.tolist(), day.feed.creator[work].tolist(), strict=True))
+    assert pairs and pairs <= followed
 
 
-def test_the_fans_day_is_drawn_from_their_activity_and_is_reproducible() -> None:
+def test_the_fans_plan_gives_the_budget_and_follows_activity() -> None:
     model = warm_model(5)
-    world = model.world
-    works = world.pipeline
-    seen = viewing.ViewOutcome(
-        allocation.allocate(world, model.config, 5, works),
-        *(np.ones(len(works), np.int64) for _ in range(4)),
-    )
-    day = viewing.fan_day(world, 3, 5, works, seen)
-    assert day == viewing.fan_day(world, 3, 5, works, seen)
-    assert abs(day.mean_views - float(world.fans.activity.mean())) < 1.0
-    assert 0 < day.reached <= day.active <= len(world.fans)
+    day = begin_day(model)
+    covers = model.config.traffic.covers_per_screen
+    assert day.allocated.budget == day.planned.screens * covers
+    assert int(day.impressions.sum()) == day.allocated.budget
+    activity = float(model.world.fans.activity.mean())
+    assert abs(day.planned.mean_views - activity) < 1.0
+    assert day.planned.has_work.sum() > 0

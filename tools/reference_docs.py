@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from sim.metrics import CREATOR_COLUMNS, DAILY_METRICS, FAN_COLUMNS, RUN_KPIS
 from sim.scenario.schema import Scenario
 
-
 EVENT_COLUMNS = {
     "orders.parquet": "One row per order: `day`, `fan` (who viewed the work that day), "
     "`work` (its id), `creator`, `merchant`, `price`, `repeat` (the fan had bought from "
@@ -46,8 +45,7 @@ def metrics_markdown() -> str:
                 + _table(CREATOR_COLUMNS, "column"),
                 "## Fans at the end (`fans.parquet`, one row per fan)\n\n"
                 + _table(FAN_COLUMNS, "column"),
-                "## Event logs (`ecosim run --events`)\n\n"
-                + _table(EVENT_COLUMNS, "column"),
+                "## Event logs (`ecosim run --events`)\n\n" + _table(EVENT_COLUMNS, "column"),
             ]
         )
         + "\n"

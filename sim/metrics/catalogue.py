@@ -18,8 +18,7 @@ DAILY_METRICS: dict[str, str] = {
     "views_discovery": "Views coming from the discovery feed.",
     "views_follow": "Views coming from the follow page (only of creators the fan follows).",
     "follows": "New follows: edges fan -> creator made today by fans who viewed its work.",
-    "unfollows": "Follows undone today (interest faded, the creator left, or the slot was "
-    "needed).",
+    "unfollows": "Follows undone today (interest faded, the creator left, or the slot was needed).",
     "follow_edges": "Edges of the follow graph at the end of the day (sum of followers).",
     "orders": "Orders placed (sim units).",
     "orders_real": "Orders times scale: the real-platform equivalent.",

@@ -95,7 +95,9 @@ class Creator(RowAgent, table=Creators):
     @property
     def past_buyers(self) -> int:
         """Distinct fans who have bought from this creator."""
-        return int(self.model.world.market.buyers_of(self.row))
+        _fans, creators, _trust, flags = self.model.world.audience.edges()
+        bought = (flags & self.model.world.audience.BOUGHT) != 0
+        return int((bought & (creators == self.row)).sum())
 
 
 class Merchant(RowAgent, table=Merchants):

@@ -16,8 +16,8 @@ import numpy as np
 from sim.metrics.catalogue import DAILY_METRICS
 from sim.metrics.daily import measure
 from sim.model.agents import Creator, Fan, Merchant, RowAgent, Supplier
-from sim.model.population import build_world
 from sim.model.events import EventLog
+from sim.model.population import build_world
 from sim.model.randomness import CONTENT, FILL, LIFECYCLE, SETTLE, SUPPLY, day_rng
 from sim.model.steps import (
     allocation,
@@ -105,10 +105,11 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         posted = content.post(world, scenario, day, day_rng(seed, day, CONTENT))
         works = posted.concat(world.pipeline)
         # Recent videos fill the feed and the follow pages; those climbing today are in `works`.
-        feed = works.concat(world.recent.take(~np.isin(world.recent.uid, works.uid)))
+        recent = world.recent.take(~np.isin(world.recent.uid, works.uid))
+        feed = works.concat(recent)
         planned = viewing.plan(world, scenario, seed, day, feed)
         allocated = allocation.allocate(world, scenario, day, works, planned.screens)
-        filler = allocation.fill(allocated, world.recent, day_rng(seed, day, FILL))
+        filler = allocation.fill(allocated, recent, day_rng(seed, day, FILL))
         impressions = np.concatenate([allocated.impressions, filler])
         seen = viewing.view(world, scenario, seed, day, feed, impressions)
         settle_rng = day_rng(seed, day, SETTLE)

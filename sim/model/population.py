@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from sim import _core
 from sim.model.state import (
-    FOLLOWER_TIERS,
     F64,
+    FOLLOWER_TIERS,
     I64,
+    RECENT_DAYS,
     Catalogue,
     Creators,
     Fans,
@@ -20,6 +20,7 @@ from sim.model.state import (
     Works,
     World,
 )
+from sim.model.steps.content import WORK_QUALITY_SIGMA
 from sim.scenario.schema import Scenario
 
 MERCHANT_MARGIN = 0.3
@@ -166,7 +167,7 @@ def fan_pools(fans: Fans, n_categories: int) -> tuple[I64, I64]:
 
 def established_followers(
     rng: np.random.Generator, scenario: Scenario, n_creators: int, n_fans: int
-) -> npt.NDArray[np.uint32]:
+) -> I64:
     """Followers (simulated fans) of each creator already on the platform at day 0.
 
     Real-equivalent followers are log-normal with the scenario's median and spread
@@ -176,8 +177,10 @@ def established_followers(
     """
     p = scenario.population
     real = rng.lognormal(np.log(p.initial_followers_median), p.initial_followers_sigma, n_creators)
-    simulated = np.rint(real / p.scale)
-    return np.minimum(simulated, MAX_FOLLOWER_SHARE * n_fans).astype(np.uint32)
+    expected = np.minimum(real / p.scale, MAX_FOLLOWER_SHARE * n_fans)
+    # Rounded at random, so that the expected followers do not depend on the resolution.
+    simulated = np.floor(expected) + (rng.random(n_creators) < expected - np.floor(expected))
+    return simulated.astype(np.int64)
 
 
 def warm_start(
@@ -191,7 +194,7 @@ def warm_start(
     age = rng.integers(1, PLATFORM_AGE_DAYS, n)
     creators.entry_day = -age
     creators.works_posted = rng.binomial(age, p.post_rate).astype(np.int64)
-    targets = established_followers(rng, scenario, n, audience.n_fans())
+    targets = established_followers(rng, scenario, n, audience.n_fans)
     seed = int(rng.integers(0, 2**63 - 1))
     audience.warm_start(seed, targets, creators.category, SAME_CATEGORY_FOLLOWS, STRANGER_TRUST)
     creators.followers = audience.followers().astype(np.int64)
@@ -204,6 +207,25 @@ def warm_start(
         column[real >= threshold] = REACHED_BEFORE_RUN
 
 
+def recent_works(rng: np.random.Generator, scenario: Scenario, creators: Creators) -> Works:
+    """The established creators' short videos of the last RECENT_DAYS days before day 0,
+    so that the feed and the follow pages have works on the first day."""
+    per_creator = rng.binomial(RECENT_DAYS, scenario.population.post_rate, len(creators))
+    creator = np.repeat(np.arange(len(creators), dtype=np.int64), per_creator)
+    n = creator.size
+    quality = creators.quality[creator] * rng.lognormal(0.0, WORK_QUALITY_SIGMA, n)
+    return Works(
+        uid=np.arange(n, dtype=np.int64),
+        creator=creator,
+        live=np.zeros(n, bool),
+        quality=quality,
+        stage=np.zeros(n, np.int64),
+        gmv=np.zeros(n),
+        score=np.ones(n),
+        posted=-rng.integers(1, RECENT_DAYS + 1, n),
+    )
+
+
 def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
     """The world at day 0: fans, suppliers, merchants and creators drawn in that order,
     then the established follow graph."""
@@ -213,13 +235,14 @@ def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
     merchants = make_merchants(rng, scenario, suppliers)
     creators = make_creators(rng, scenario, p.creators, 0, p.commerce_creator_share)
     audience = _core.Audience(
-        fans.interest.astype(np.uint16),
+        fans.interest,
         fans.activity,
         fans.sensitivity,
         len(p.categories),
         len(creators),
     )
     warm_start(rng, scenario, creators, audience)
+    recent = recent_works(rng, scenario, creators)
     n_categories = len(p.categories)
     pool_offsets, fan_pool = fan_pools(fans, n_categories)
     merchant_order = np.argsort(merchants.category, kind="stable").astype(np.int64)
@@ -243,6 +266,7 @@ def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
         catalogue=catalogue,
         audience=audience,
         pipeline=Works.empty(),
-        recent=Works.empty(),
+        recent=recent,
         income_window=IncomeWindow(),
+        next_uid=len(recent),
     )

@@ -130,7 +130,7 @@ class TrafficPolicy(BaseModel):
         0.2, ge=0, le=1, description="Share of a fan's views spent on the follow page."
     )
     follow_rate: Float = Field(
-        0.000005,
+        0.00005,
         ge=0,
         le=1,
         description="Follow probability per discovery view of an average work by a creator "

@@ -58,7 +58,9 @@ def discovery_budget(scenario: Scenario, screens: int) -> int:
     return screens * covers
 
 
-def allocate(world: World, scenario: Scenario, day: int, works: Works, screens: int) -> DayAllocation:
+def allocate(
+    world: World, scenario: Scenario, day: int, works: Works, screens: int
+) -> DayAllocation:
     """Impressions per work under the scenario's fairness policy, out of the budget the
     fans' discovery screens make today."""
     demand = work_demand(world, scenario, day, works)
@@ -70,9 +72,7 @@ def allocate(world: World, scenario: Scenario, day: int, works: Works, screens: 
     return DayAllocation(allocation, budget, demand)
 
 
-def fill(
-    allocated: DayAllocation, recent: Works, rng: np.random.Generator
-) -> I64:
+def fill(allocated: DayAllocation, recent: Works, rng: np.random.Generator) -> I64:
     """Impressions of the recent works that fill the feed when new and climbing works
     cannot: what the allocation left of the budget, shared by quality (a multinomial)."""
     left = allocated.budget - int(allocated.impressions.sum())

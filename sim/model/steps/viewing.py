@@ -73,7 +73,7 @@ def creators_with_work(world: World, works: Works) -> Bool:
 def plan(world: World, scenario: Scenario, seed: int, day: int, works: Works) -> DayPlan:
     """Draw each fan's views today and split them between follow page and discovery."""
     has_work = creators_with_work(world, works)
-    screens, follow_views, median, mean = world.audience.plan(
+    _by_category, screens, follow_views, median, mean = world.audience.plan(
         seed, day, has_work, scenario.traffic.follow_page_weight
     )
     return DayPlan(int(screens), int(follow_views), float(median), float(mean), has_work)
@@ -109,12 +109,12 @@ def view(
         np.clip(ENGAGE_BASE * works.quality, 0.0, 0.95),
         follow_rate(world, scenario, works),
         works.uid,
+        c.alive,
         t.covers_per_screen if t.feed == "double_column" else 1,
         t.feed == "single_column",
         INTEREST_MATCH,
-        c.alive,
     )
-    discovery, follow, engaged, follows, fan_views, unfollows, reached, median, mean = outcome
+    discovery, follow, engaged, follows, totals = outcome
     c.impressions += np.bincount(works.creator, weights=impressions, minlength=len(c)).astype(
         np.int64
     )
@@ -125,9 +125,9 @@ def view(
         follow,
         engaged,
         follows,
-        int(fan_views),
-        int(unfollows),
-        int(reached),
-        float(median),
-        float(mean),
+        int(totals["fan_views"]),
+        int(totals["unfollows"]),
+        int(totals["reached"]),
+        float(totals["median_views"]),
+        float(totals["mean_views"]),
     )
