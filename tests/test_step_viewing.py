@@ -28,7 +28,8 @@ def test_views_are_spent_on_works_and_creators_gain_them() -> None:
     # Follow-page views land only on creators the fan follows.
     fan, work, _views = world.audience.follow_page_views()
     fans, creators, _trust, flags = world.audience.edges()
-    followed = set(zip(fans[(flags & 1) != 0].tolist(), creators[(flags & 1) != 0].tolist()))
+    follows = (flags & 1) != 0
+    followed = set(zip(fans[follows].tolist(), creators[follows].tolist(), strict=True))
     pairs = set(zip(fan.tolist(), day.feed.creator[work].tolist(), strict=True))
     assert pairs and pairs <= followed
 
