@@ -55,9 +55,10 @@ def test_follow_events_add_up_to_the_graph(model_with_events: EcosystemModel) ->
     daily = daily_frame(model_with_events)
     follows = model_with_events.events.tables()["follows"]  # type: ignore[union-attr]
     per_day = follows.groupby(["day", "kind"]).size().unstack(fill_value=0)
-    per_day = per_day.reindex(range(len(daily)), fill_value=0)
-    assert list(per_day.get("follow", 0)) == list(daily["follows"])
-    assert list(per_day.get("unfollow", 0)) == list(daily["unfollows"])
+    per_day = per_day.reindex(index=range(len(daily)), columns=["follow", "unfollow"])
+    per_day = per_day.fillna(0).astype(int)
+    assert list(per_day["follow"]) == list(daily["follows"])
+    assert list(per_day["unfollow"]) == list(daily["unfollows"])
     edges = daily["follow_edges"].to_numpy()
     np.testing.assert_array_equal(np.diff(edges), (daily["follows"] - daily["unfollows"])[1:])
 
@@ -98,11 +99,16 @@ def test_every_order_has_a_buyer_who_viewed_the_work_that_day(
         follow_pairs = set(zip(fan.tolist(), uids[work].tolist(), strict=True))
         views, follow_views = audience.views_today()
         discovery = views.astype(np.int64) - follow_views
-        for order in orders.itertuples():
-            if order.from_follow:
-                assert (order.fan, order.work) in follow_pairs
+        for fan_id, work_id, from_follow in zip(
+            orders["fan"].tolist(),
+            orders["work"].tolist(),
+            orders["from_follow"].tolist(),
+            strict=True,
+        ):
+            if from_follow:
+                assert (fan_id, work_id) in follow_pairs
             else:
-                assert discovery[order.fan] > 0
+                assert discovery[fan_id] > 0
             checked += 1
     assert checked > 0
 
