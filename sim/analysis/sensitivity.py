@@ -1,20 +1,17 @@
 """Sensitivity of the main KPIs to each calibrated parameter: the baseline against runs
-with the parameter at 50% and 150% of its value. `python -m sim.analysis.sensitivity` writes the
-table and plot used by docs/calibration.md."""
+with the parameter at 50% and 150% of its value (one at a time). `python -m
+tools.sensitivity_docs` writes the table and plot used by docs/calibration.md."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.runs.pool import simulate_many
-from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
 KPIS = {
     "exposure_gini_mean": "exposure Gini",
     "follower_gini_final": "follower Gini",
@@ -98,69 +95,3 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs")
-    parser.add_argument("--scale", action="store_true", help="run the scale check instead")
-    args = parser.parse_args()
-    scenario = load_scenario(ROOT / "scenarios/baseline.yaml")
-    if args.scale:
-        check = scale_check(scenario, args.days, scenario.run.seed)
-        lines = ["| KPI | baseline | 2x fans and creators | change |", "|---|---:|---:|---:|"]
-        for r in check.to_dict("records"):
-            change = f"{100 * r['change']:+.1f}%"
-            lines.append(f"| `{r['kpi']}` | {r['baseline']:.4g} | {r['doubled']:.4g} | {change} |")
-        (args.out / "scale.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print("\n".join(lines))
-        return
-    table = sensitivity(scenario, args.days, scenario.run.seed)
-    table.to_csv(args.out / "sensitivity.csv", index=False)
-    (args.out / "sensitivity.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
-    plot(table, args.out / "sensitivity.png")
-    print(to_markdown(table))
-
-
-SCALE_KPIS = (
-    "exposure_gini_mean",
-    "follower_gini_final",
-    "income_gini_final",
-    "ordinary_share_mean",
-    "average_order_value",
-    "complaint_rate",
-    "commerce_reach_share_mean",
-    "views_per_fan_mean",
-)
-
-
-def scale_check(scenario: Scenario, days: int, seed: int) -> pd.DataFrame:
-    """Intensive KPIs of the scenario and of the same platform simulated twice as big
-    (twice the fans, creators, merchants and suppliers, half the scale)."""
-    p = scenario.population
-    bigger = p.model_copy(
-        update={
-            "fans": 2 * p.fans,
-            "creators": 2 * p.creators,
-            "merchants": 2 * p.merchants,
-            "suppliers": 2 * p.suppliers,
-            "scale": p.scale / 2,
-        }
-    )
-    doubled = scenario.model_copy(update={"population": bigger})
-    one, two = simulate_many([(scenario, seed), (doubled, seed)], days=days)
-    rows = [
-        {
-            "kpi": kpi,
-            "baseline": one.kpis[kpi],
-            "doubled": two.kpis[kpi],
-            "change": (two.kpis[kpi] - one.kpis[kpi]) / abs(one.kpis[kpi]),
-        }
-        for kpi in SCALE_KPIS
-    ]
-    return pd.DataFrame(rows)
-
-
-if __name__ == "__main__":
-    main()
