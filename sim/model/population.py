@@ -208,10 +208,13 @@ def warm_start(
 
 
 def recent_works(rng: np.random.Generator, scenario: Scenario, creators: Creators) -> Works:
-    """The established creators' short videos of the last RECENT_DAYS days before day 0,
-    so that the feed and the follow pages have works on the first day."""
-    per_creator = rng.binomial(RECENT_DAYS, scenario.population.post_rate, len(creators))
-    creator = np.repeat(np.arange(len(creators), dtype=np.int64), per_creator)
+    """The established creators' newest short video of the last RECENT_DAYS days before
+    day 0 (for those who posted), so that the feed and the follow pages have works on
+    the first day."""
+    posted_any = (
+        rng.random(len(creators)) < 1.0 - (1.0 - scenario.population.post_rate) ** RECENT_DAYS
+    )
+    creator = np.flatnonzero(posted_any).astype(np.int64)
     n = creator.size
     quality = creators.quality[creator] * rng.lognormal(0.0, WORK_QUALITY_SIGMA, n)
     return Works(

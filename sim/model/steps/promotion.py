@@ -50,10 +50,13 @@ def retire_lives(creators: Creators, works: Works, promoted: Works) -> None:
 
 
 def keep_recent(recent: Works, posted: Works, day: int) -> Works:
-    """Short videos of the last RECENT_DAYS days, newest first: yesterday's recent works
-    that are still fresh, and today's new videos (live streams are over with the day)."""
-    fresh = recent.take(recent.posted > day - RECENT_DAYS)
+    """Each creator's newest short video of the last RECENT_DAYS days: the works the
+    follow page shows for a creator with nothing new today, and the filler of the feed.
+    Live streams are over with their day; one video per creator keeps the feed small."""
     videos = posted.take(~posted.live)
     videos.stage = np.zeros(len(videos), np.int64)
     videos.score = np.ones(len(videos))
-    return videos.concat(fresh)
+    candidates = videos.concat(recent.take(recent.posted > day - RECENT_DAYS))
+    # Newest first (today's videos come first, then yesterday's recent ones, newest first).
+    _, first = np.unique(candidates.creator, return_index=True)
+    return candidates.take(np.sort(first))
