@@ -12,13 +12,11 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "Market",
+    "Audience",
     "allocate_exposure",
-    "fan_day",
     "gini_float",
     "gini_int",
     "thread_count",
-    "view_works",
 ]
 
 def gini_int(values: npt.NDArray[np.int64]) -> float:
@@ -49,72 +47,6 @@ def thread_count() -> int:
     """Number of threads in the kernels' pool (``RAYON_NUM_THREADS`` or the core
     count)."""
 
-def fan_day(
-    seed: int, day: int, activity: npt.NDArray[np.float32], commerce_share: float
-) -> tuple[int, int, int, float, float]:
-    """Today's views per fan and commerce reach, keyed by (seed, day, fan):
-    ``(views, reached, active, median_views, mean_views)``."""
-
-def view_works(
-    seed: int,
-    day: int,
-    work_uid: npt.NDArray[np.int64],
-    impressions: npt.NDArray[np.int64],
-    p_view: npt.NDArray[np.float64],
-    follow_views: npt.NDArray[np.float64],
-    engage_rate: npt.NDArray[np.float64],
-    follow_rate: npt.NDArray[np.float64],
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
-    """Views, engagement and follows per work, keyed by (seed, day, work_uid):
-    ``(views_discovery, views_follow, engaged, follows)``."""
-
-@final
-class Market:
-    """The buying step with its memory of who bought from whom (repeat purchases)."""
-
-    def __init__(self) -> None:
-        """An empty memory of buyers."""
-
-    def buyer_pairs(self) -> int:
-        """Number of distinct (creator, fan) buyer pairs remembered."""
-
-    def buyers_of(self, creator: int) -> int:
-        """Number of distinct past buyers of one creator."""
-
-    def buy(
-        self,
-        seed: int,
-        day: int,
-        work_uid: npt.NDArray[np.int64],
-        work_creator: npt.NDArray[np.int64],
-        work_category: npt.NDArray[np.int64],
-        views_discovery: npt.NDArray[np.int64],
-        views_follow: npt.NDArray[np.int64],
-        p_discovery: npt.NDArray[np.float64],
-        p_follow: npt.NDArray[np.float64],
-        price: npt.NDArray[np.float64],
-        reference_price: npt.NDArray[np.float64],
-        repeat_share: npt.NDArray[np.float64],
-        pool_offsets: npt.NDArray[np.int64],
-        fan_pool: npt.NDArray[np.int64],
-        fan_sensitivity: npt.NDArray[np.float32],
-        capacity_left: npt.NDArray[np.int64],
-        fan_budget: npt.NDArray[np.float64],
-    ) -> tuple[
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.float64],
-        npt.NDArray[np.bool_],
-        npt.NDArray[np.bool_],
-    ]:
-        """Turn today's views into orders: ``(fan, work, price, repeat, from_follow)`` per
-        order. ``capacity_left`` and ``fan_budget`` are updated in place."""
-
-# --- Audience: the fans' day (ecosim_core::audience, docs/fans.md) ---
-
-__all__ += ["Audience"]
 
 @final
 class Audience:

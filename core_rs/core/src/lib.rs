@@ -9,7 +9,6 @@ pub mod audience;
 pub mod blocks;
 pub mod chunks;
 pub mod gini;
-pub mod market;
 pub mod profile;
 pub mod rng;
 pub mod rounding;
