@@ -253,7 +253,7 @@ impl Audience {
 const PREFETCH_AHEAD: usize = 8;
 
 #[inline(always)]
-fn prefetch(relations: &[super::Relation]) {
+pub(super) fn prefetch(relations: &[super::Relation]) {
     #[cfg(target_arch = "x86_64")]
     if !relations.is_empty() {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};

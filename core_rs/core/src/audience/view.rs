@@ -148,7 +148,7 @@ impl Viewed {
         let total = *prefix.last().expect("a category with views has fans");
         let r = s.below(total);
         let guide = &self.guide[k];
-        let b = ((r as u128 * (guide.len() - 1) as u128) / total as u128) as usize;
+        let b = bucket(r, (guide.len() - 1) as u64, total);
         let (lo, hi) = (guide[b] as usize, (guide[b + 1] as usize).min(prefix.len() - 1));
         fans_by_category[k][lo + draw::pick(&prefix[lo..=hi], r)] as usize
     }
@@ -327,7 +327,12 @@ impl Audience {
         candidates.sort_unstable();
         let mut follows = vec![0i64; n_works];
         let mut total_follows = 0u64;
-        for (fan, w) in candidates {
+        for i in 0..candidates.len() {
+            // The relation lists are far apart in memory: fetch a few follows ahead.
+            if let Some(&(ahead, _)) = candidates.get(i + 4) {
+                super::plan::prefetch(self.relations[ahead as usize].as_slice());
+            }
+            let (fan, w) = candidates[i];
             if self.follow(
                 fan as usize,
                 viewed.work_creator[w as usize],
@@ -610,18 +615,37 @@ fn discover(
 /// (past the last draw) points at the last entry.
 fn build_guide(prefix: &[u64], guide: &mut Vec<u32>) {
     guide.clear();
-    let m = prefix.len();
+    let m = prefix.len() as u64;
     let total = prefix.last().copied().unwrap_or(0);
     if total == 0 {
         return;
     }
+    // b·T = whole·m + part, stepped without a division per bucket.
+    let (step_whole, step_part) = (total / m, total % m);
+    let (mut whole, mut part) = (0u64, 0u64);
     let mut i = 0usize;
-    for b in 0..=m as u128 {
-        let start = (b * total as u128).div_ceil(m as u128) as u64;
-        while i < m - 1 && prefix[i] <= start {
+    let last = prefix.len() - 1;
+    for _ in 0..=m {
+        let start = whole + (part > 0) as u64;
+        while i < last && prefix[i] <= start {
             i += 1;
         }
         guide.push(i as u32);
+        whole += step_whole;
+        part += step_part;
+        if part >= m {
+            part -= m;
+            whole += 1;
+        }
+    }
+}
+
+/// The bucket of a draw `r < total` in a guide of `buckets` buckets: `r·buckets/total`.
+#[inline]
+fn bucket(r: u64, buckets: u64, total: u64) -> usize {
+    match r.checked_mul(buckets) {
+        Some(x) => (x / total) as usize,
+        None => ((r as u128 * buckets as u128) / total as u128) as usize,
     }
 }
 
@@ -667,7 +691,7 @@ mod tests {
         build_guide(&prefix, &mut guide);
         let total = 41u64;
         for r in 0..total {
-            let b = ((r as u128 * (guide.len() - 1) as u128) / total as u128) as usize;
+            let b = bucket(r, (guide.len() - 1) as u64, total);
             let (lo, hi) = (guide[b] as usize, (guide[b + 1] as usize).min(prefix.len() - 1));
             assert_eq!(lo + draw::pick(&prefix[lo..=hi], r), draw::pick(&prefix, r), "{r}");
         }
