@@ -237,7 +237,8 @@ impl BinomialTable {
         if n as usize > self.max_n || self.max_n == 0 {
             return binomial(s, n, self.p);
         }
-        let cdf = &self.cdf[self.offsets[n as usize] as usize..self.offsets[n as usize + 1] as usize];
+        let cdf =
+            &self.cdf[self.offsets[n as usize] as usize..self.offsets[n as usize + 1] as usize];
         let u = s.uniform();
         let k = cdf.partition_point(|&c| c < u).min(cdf.len() - 1) as u64;
         if self.p > 0.5 {
@@ -389,10 +390,15 @@ mod tests {
             let mut counts = [0u32; 3];
             multinomial(&mut Stream::new(6, 0, i, 0), 7, &[0.8; 3], 2.4, &mut counts);
             assert_eq!(counts.iter().sum::<u32>(), 7);
-            sums.iter_mut().zip(counts).for_each(|(s, c)| *s += c as u64);
+            sums.iter_mut()
+                .zip(counts)
+                .for_each(|(s, c)| *s += c as u64);
         }
         for sum in sums {
-            assert!((sum as f64 / (7.0 * 20_000.0) - 1.0 / 3.0).abs() < 0.005, "{sums:?}");
+            assert!(
+                (sum as f64 / (7.0 * 20_000.0) - 1.0 / 3.0).abs() < 0.005,
+                "{sums:?}"
+            );
         }
     }
 
@@ -417,8 +423,14 @@ mod tests {
         for i in 0..200_000 {
             counts[table.draw(&mut Stream::new(4, 0, i, 0), 3) as usize] += 1;
         }
-        for (k, expect) in [27.0 / 64.0, 27.0 / 64.0, 9.0 / 64.0, 1.0 / 64.0].iter().enumerate() {
-            assert!((counts[k] as f64 / 200_000.0 - expect).abs() < 0.004, "{counts:?}");
+        for (k, expect) in [27.0 / 64.0, 27.0 / 64.0, 9.0 / 64.0, 1.0 / 64.0]
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                (counts[k] as f64 / 200_000.0 - expect).abs() < 0.004,
+                "{counts:?}"
+            );
         }
     }
 
@@ -431,9 +443,15 @@ mod tests {
         }
         assert_eq!(counts[0], 0);
         for (k, expect) in [(1, 0.432), (2, 0.288), (3, 0.064)] {
-            assert!((counts[k] as f64 / 200_000.0 - expect / 0.784).abs() < 0.004, "{counts:?}");
+            assert!(
+                (counts[k] as f64 / 200_000.0 - expect / 0.784).abs() < 0.004,
+                "{counts:?}"
+            );
         }
-        assert_eq!(binomial_at_least_one(&mut Stream::new(8, 0, 0, 0), 1, 0.01), 1);
+        assert_eq!(
+            binomial_at_least_one(&mut Stream::new(8, 0, 0, 0), 1, 0.01),
+            1
+        );
     }
 
     #[test]

@@ -164,13 +164,29 @@ impl Audience {
                     let fan = c * FAN_CHUNK + j;
                     // One pass over the list: the followed creators with a work today,
                     // and whether any relation is stale (then fade and look again).
-                    let mut m = scan(list.as_slice(), has_work, alive, day, &mut eligible, &mut weights);
+                    let mut m = scan(
+                        list.as_slice(),
+                        has_work,
+                        alive,
+                        day,
+                        &mut eligible,
+                        &mut weights,
+                    );
                     if m.stale {
                         fade(seed, day, fan, list, alive, &mut part.unfollows);
-                        m = scan(list.as_slice(), has_work, alive, day, &mut eligible, &mut weights);
+                        m = scan(
+                            list.as_slice(),
+                            has_work,
+                            alive,
+                            day,
+                            &mut eligible,
+                            &mut weights,
+                        );
                     }
                     let mut s = Stream::new(seed, day, fan as u64, purpose::PLAN);
-                    let v = draw::poisson_from_mode(&mut s, activity[fan] as f64, &poisson_start[fan]).min(u32::MAX as u64);
+                    let v =
+                        draw::poisson_from_mode(&mut s, activity[fan] as f64, &poisson_start[fan])
+                            .min(u32::MAX as u64);
                     let to_follow = if m.eligible == 0 {
                         0
                     } else {
@@ -296,8 +312,8 @@ fn scan(
     };
     for (i, r) in relations.iter().enumerate() {
         let c = r.creator as usize;
-        out.stale |= !alive[c]
-            || (r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS);
+        out.stale |=
+            !alive[c] || (r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS);
         if r.follows() && has_work[c] {
             let w = 0.5 + r.trust as f64;
             eligible[out.eligible] = i as u8;

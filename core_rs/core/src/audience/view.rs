@@ -149,11 +149,13 @@ impl Viewed {
         let r = s.below(total);
         let guide = &self.guide[k];
         let b = bucket(r, (guide.len() - 1) as u64, total);
-        let (lo, hi) = (guide[b] as usize, (guide[b + 1] as usize).min(prefix.len() - 1));
+        let (lo, hi) = (
+            guide[b] as usize,
+            (guide[b + 1] as usize).min(prefix.len() - 1),
+        );
         fans_by_category[k][lo + draw::pick(&prefix[lo..=hi], r)] as usize
     }
 }
-
 
 /// Works of each creator today: `works[offsets[c]..offsets[c + 1]]`, in work order.
 struct WorksByCreator {
@@ -460,7 +462,8 @@ impl Audience {
                 page.offsets.clear();
                 page.entries.clear();
                 page.offsets.reserve(fans + 1);
-                page.entries.reserve(chunk.entries.len() + chunk.entries.len() / 4);
+                page.entries
+                    .reserve(chunk.entries.len() + chunk.entries.len() / 4);
                 page.offsets.push(0);
                 let mut per_work: Vec<u32> = Vec::new();
                 for (j, fan_reached) in reached.iter_mut().enumerate() {
@@ -692,8 +695,15 @@ mod tests {
         let total = 41u64;
         for r in 0..total {
             let b = bucket(r, (guide.len() - 1) as u64, total);
-            let (lo, hi) = (guide[b] as usize, (guide[b + 1] as usize).min(prefix.len() - 1));
-            assert_eq!(lo + draw::pick(&prefix[lo..=hi], r), draw::pick(&prefix, r), "{r}");
+            let (lo, hi) = (
+                guide[b] as usize,
+                (guide[b + 1] as usize).min(prefix.len() - 1),
+            );
+            assert_eq!(
+                lo + draw::pick(&prefix[lo..=hi], r),
+                draw::pick(&prefix, r),
+                "{r}"
+            );
         }
     }
 
