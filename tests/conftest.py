@@ -13,19 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
-    from sim.model.ecosystem import EcosystemModel
-    from sim.model.state import Works
-    from sim.model.steps.allocation import DayAllocation
-    from sim.model.steps.viewing import DayPlan
+    from sim.model.ecosystem import EcosystemModel, ServedFeed
     from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,30 +97,9 @@ def warm_model(days: int = 20, *overrides: str) -> EcosystemModel:
     return model
 
 
-def begin_day(model: EcosystemModel) -> DayStart:
+def begin_day(model: EcosystemModel) -> ServedFeed:
     """Today's works and their impressions, the way `EcosystemModel.step` makes them
     before the fans view: posting, the fans' plan, the allocation and the filler."""
-    from sim.model.randomness import CONTENT, FILL, day_rng
-    from sim.model.steps import allocation, content, viewing
+    from sim.model.ecosystem import serve_feed
 
-    world, scenario, seed, day = model.world, model.config, model.seed, model.day
-    posted = content.post(world, scenario, day, day_rng(seed, day, CONTENT))
-    works = posted.concat(world.pipeline)
-    recent = world.recent.take(~np.isin(world.recent.uid, works.uid))
-    feed = works.concat(recent)
-    planned = viewing.plan(world, scenario, seed, day, feed)
-    allocated = allocation.allocate(world, scenario, day, works, planned.screens)
-    filler = allocation.fill(allocated, recent, day_rng(seed, day, FILL))
-    impressions = np.concatenate([allocated.impressions, filler])
-    return DayStart(works, feed, planned, allocated, impressions)
-
-
-@dataclass
-class DayStart:
-    """What `begin_day` returns."""
-
-    works: Works
-    feed: Works
-    planned: DayPlan
-    allocated: DayAllocation
-    impressions: npt.NDArray[np.int64]
+    return serve_feed(model.world, model.config, model.seed, model.day)

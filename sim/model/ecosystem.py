@@ -8,6 +8,7 @@ The day is one pipeline over whole populations, one step module each
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -19,6 +20,7 @@ from sim.model.agents import Creator, Fan, Merchant, RowAgent, Supplier
 from sim.model.events import EventLog
 from sim.model.population import build_world
 from sim.model.randomness import CONTENT, FILL, LIFECYCLE, SETTLE, SUPPLY, day_rng
+from sim.model.state import I64, Works, World
 from sim.model.steps import (
     allocation,
     buying,
@@ -102,16 +104,14 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         world, scenario, seed, day = self.world, self.config, self.seed, self.day
         turnover = entry_exit.update(world, scenario, day, day_rng(seed, day, LIFECYCLE))
         supply.choose_goods(world, scenario, day, day_rng(seed, day, SUPPLY))
-        posted = content.post(world, scenario, day, day_rng(seed, day, CONTENT))
-        works = posted.concat(world.pipeline)
-        # Recent videos fill the feed and the follow pages; those climbing today are in `works`.
-        recent = world.recent.take(~np.isin(world.recent.uid, works.uid))
-        feed = works.concat(recent)
-        planned = viewing.plan(world, scenario, seed, day, feed)
-        allocated = allocation.allocate(world, scenario, day, works, planned.screens)
-        filler = allocation.fill(allocated, recent, day_rng(seed, day, FILL))
-        impressions = np.concatenate([allocated.impressions, filler])
-        seen = viewing.view(world, scenario, seed, day, feed, impressions)
+        served = serve_feed(world, scenario, seed, day)
+        works, feed, planned, allocated = (
+            served.works,
+            served.feed,
+            served.planned,
+            served.allocated,
+        )
+        seen = viewing.view(world, scenario, seed, day, feed, served.impressions)
         settle_rng = day_rng(seed, day, SETTLE)
         orders = buying.buy(world, scenario, seed, day, feed, settle_rng)
         settled = settlement.settle(
@@ -129,7 +129,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         )
         world.pipeline = promotion.promote(world.creators, scenario, day, works, score)
         promotion.retire_lives(world.creators, works, world.pipeline)
-        world.recent = promotion.keep_recent(world.recent, posted, day)
+        world.recent = promotion.keep_recent(world.recent, served.posted, day)
         self._update_agents(turnover)
         self.today = measure(
             world, scenario, day, feed, allocated, planned, seen, orders, settled, turnover
@@ -183,6 +183,37 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
     def supplier(self, row: int) -> Supplier:
         """The Mesa agent of supplier `row`."""
         return self._suppliers[self._row("suppliers", row)]
+
+
+@dataclass(frozen=True)
+class ServedFeed:
+    """Today's works with their discovery impressions, before the fans view them."""
+
+    posted: Works
+    """Works posted today."""
+    works: Works
+    """The allocation's works: today's and yesterday's promoted ones (climbing)."""
+    feed: Works
+    """`works`, then the recent videos that fill the feed and the follow pages."""
+    planned: viewing.DayPlan
+    allocated: allocation.DayAllocation
+    impressions: I64
+    """Discovery impressions per work of `feed`: the allocation's, then the filler's."""
+
+
+def serve_feed(world: World, scenario: Scenario, seed: int, day: int) -> ServedFeed:
+    """Steps 3 to 5 of the day: creators post, the fans plan their views, the platform
+    allocates the discovery screens and fills what is left with recent videos."""
+    posted = content.post(world, scenario, day, day_rng(seed, day, CONTENT))
+    works = posted.concat(world.pipeline)
+    # Recent videos fill the feed and the follow pages; those climbing today are in `works`.
+    recent = world.recent.take(~np.isin(world.recent.uid, works.uid))
+    feed = works.concat(recent)
+    planned = viewing.plan(world, scenario, seed, day, feed)
+    allocated = allocation.allocate(world, scenario, day, works, planned.screens)
+    filler = allocation.fill(allocated, recent, day_rng(seed, day, FILL))
+    impressions = np.concatenate([allocated.impressions, filler])
+    return ServedFeed(posted, works, feed, planned, allocated, impressions)
 
 
 def _lever_overrides(levers: dict[str, Any]) -> dict[str, Any]:
