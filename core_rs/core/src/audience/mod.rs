@@ -349,10 +349,17 @@ impl Audience {
 
     /// Copy every relation list to fresh allocations made in fan order, so that the
     /// per-fan passes read the lists in address order (`plan` does it once an eighth of
-    /// the lists have moved since the last time).
+    /// the lists have moved since the last time). Chunk by chunk in parallel: each chunk's
+    /// lists are allocated in order by one thread, and the old ones freed in parallel.
     pub fn repack(&mut self) {
-        let packed: Vec<RelationList> = self.relations.iter().map(RelationList::repacked).collect();
-        self.relations = packed;
+        use rayon::prelude::*;
+        let packed: Vec<RelationList> = self
+            .relations
+            .par_chunks(FAN_CHUNK)
+            .flat_map_iter(|chunk| chunk.iter().map(RelationList::repacked).collect::<Vec<_>>())
+            .collect();
+        let old = std::mem::replace(&mut self.relations, packed);
+        old.into_par_iter().with_min_len(FAN_CHUNK).for_each(drop);
         self.moved = 0;
     }
 
