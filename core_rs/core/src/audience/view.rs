@@ -468,13 +468,14 @@ impl Audience {
                 let mut per_work: Vec<u32> = Vec::new();
                 for (j, fan_reached) in reached.iter_mut().enumerate() {
                     let fan = c * FAN_CHUNK + j;
-                    let start = page.entries.len();
                     let mut s: Option<Stream> = None;
+                    let mut any_commerce = false;
                     let creators =
                         &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
                     for e in creators {
                         let shown = by_creator.of(e.creator);
                         if let [work] = shown {
+                            any_commerce |= commerce[*work as usize];
                             page.entries.push(FollowView {
                                 work: *work,
                                 views: e.views,
@@ -490,6 +491,7 @@ impl Audience {
                         draw::uniform_counts(s, e.views as u64, &mut per_work);
                         for (&work, &views) in shown.iter().zip(&per_work) {
                             if views > 0 {
+                                any_commerce |= commerce[work as usize];
                                 page.entries.push(FollowView {
                                     work,
                                     views,
@@ -498,9 +500,7 @@ impl Audience {
                             }
                         }
                     }
-                    *fan_reached = page.entries[start..]
-                        .iter()
-                        .any(|e| commerce[e.work as usize]);
+                    *fan_reached = any_commerce;
                     page.offsets.push(page.entries.len() as u32);
                 }
                 reached
