@@ -42,9 +42,7 @@ class Resolution:
 
 RESOLUTIONS = {
     "full": Resolution("full", 1, "full (as the scenario says: 200k fans for the baseline)"),
-    "quarter": Resolution(
-        "quarter", 4, "quarter (50k fans at 4x the scale: about 2.5x faster, approximate)"
-    ),
+    "quarter": Resolution("quarter", 4, "quarter (50k fans at 4x the scale: faster, approximate)"),
     "tiny": Resolution("tiny", 40, "tiny (5k fans at 40x the scale: a quick look, rough)"),
 }
 RESOLUTION_NOTE = (

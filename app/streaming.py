@@ -222,7 +222,8 @@ def binding_cards(job: jobs.Job, reference: str, edited: str) -> None:
                 value = f"{row.mean:.0f} of {job.days} days"
             delta = None
             if edited != reference and math.isfinite(row.change) and row.change != 0:
-                delta = f"{shown.format_change(row.change)} vs {reference}"
+                # an ASCII minus: Streamlit reads the arrow's direction from it
+                delta = f"{shown.format_change(row.change)} vs {reference}".replace("−", "-")
             column.metric(
                 CARD_TITLES[name],
                 value,

@@ -136,7 +136,8 @@ class Display:
 
 def compact(value: float) -> str:
     """Three significant digits with a thousands suffix: ``53_800_956_396`` as ``53.8B``,
-    ``27_217`` as ``27.2K``; below ten thousand in full (``9,999``, ``12.50``)."""
+    ``27_217`` as ``27.2K``; below ten thousand in full (``9,999``, ``7,978``), with cents
+    below a hundred (``76.84``)."""
     magnitude = abs(value)
     if magnitude >= 1e4:
         for unit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
@@ -144,7 +145,7 @@ def compact(value: float) -> str:
                 mantissa = magnitude / unit
                 decimals = 2 if mantissa < 10 else 1 if mantissa < 100 else 0
                 return f"{value / unit:,.{decimals}f}{suffix}"
-    if float(value).is_integer():
+    if float(value).is_integer() or magnitude >= 100:
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 
