@@ -14,7 +14,7 @@ from a run's daily table and creator table, because the model does not emit them
   run, real-equivalent, per 30 days on the platform; "head" as the model counts it
   (followers above ``head_follower_share`` of fans).
 
-Intervals are Student's t across seeds (:func:`scipy.stats.t.interval`); a change is
+Intervals are Student's t across seeds (:func:`sim.mean_ci`, scipy's quantile); a change is
 paired by seed (every policy runs with the same seeds) and called *clear* only when its
 interval excludes zero.
 """
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats  # type: ignore[import-untyped]
 
 import sim
 from sim.metrics.display import Display, kpi_display
@@ -146,22 +145,9 @@ def planner_kpis(result: sim.RunResult) -> dict[str, float]:
 
 
 def interval(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% Student's t interval; NaN bounds below two finite values (and the
-    mean itself when every value is equal)."""
-    array = np.asarray(values, dtype=float)
-    array = array[np.isfinite(array)]
-    if array.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(array.mean())
-    if array.size < 2:
-        return mean, math.nan, math.nan
-    spread = float(array.std(ddof=1))
-    if spread == 0:
-        return mean, mean, mean
-    low, high = stats.t.interval(
-        0.95, df=array.size - 1, loc=mean, scale=spread / math.sqrt(array.size)
-    )
-    return mean, float(low), float(high)
+    """Mean and 95% Student's t interval over the finite values (:func:`sim.mean_ci`,
+    scipy's t quantile); NaN bounds below two values."""
+    return sim.mean_ci(values)
 
 
 @dataclass(frozen=True)
