@@ -145,8 +145,8 @@ def planner_kpis(result: sim.RunResult) -> dict[str, float]:
 
 
 def interval(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% Student's t interval over the finite values (:func:`sim.mean_ci`,
-    scipy's t quantile); NaN bounds below two values."""
+    """Mean and 95% Student's t interval (:func:`sim.mean_ci`); NaN bounds below two
+    finite values (and the mean itself when every value is equal)."""
     return sim.mean_ci(values)
 
 
