@@ -60,7 +60,7 @@ def small_sweep(folder: Path, days: int, seeds: int) -> Sweep:
 
 def warm_up() -> None:
     """One tiny run in a worker: imports and first calls, outside the timing."""
-    from sim.runs.simulate import simulate
+    from sim.runs.run import simulate
     from sim.scenario.schema import Scenario
 
     tiny = {"fans": 500, "creators": 50, "merchants": 20, "suppliers": 20}

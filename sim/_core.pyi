@@ -47,7 +47,6 @@ def thread_count() -> int:
     """Number of threads in the kernels' pool (``RAYON_NUM_THREADS`` or the core
     count)."""
 
-
 @final
 class Audience:
     """The fans of one model: their relations to creators (follows, trust, past
