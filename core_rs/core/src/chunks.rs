@@ -13,6 +13,12 @@ use rayon::prelude::*;
 /// Entries per chunk.
 pub const CHUNK: usize = 1 << 16;
 
+/// Fans per chunk of the fans' engine ([`crate::audience`]): its per-fan passes do far
+/// more work per entry (a fan's relations, its draws) than the kernels' per-work passes,
+/// so a finer grain balances the threads. Results do not depend on it (every fan has its
+/// own stream and every sum over fans is an integer sum).
+pub const FAN_CHUNK: usize = 1 << 12;
+
 /// Whether an input of `n` entries is split over threads (more than one chunk).
 #[inline]
 pub fn is_parallel(n: usize) -> bool {

@@ -29,9 +29,7 @@ use std::fmt;
 
 use relations::RelationList;
 
-/// Fans per parallel chunk. Results do not depend on it (every fan has its own stream and
-/// every sum over fans is an integer sum); it only sets the grain of the parallel passes.
-pub const FAN_CHUNK: usize = 1 << 12;
+pub use crate::chunks::FAN_CHUNK;
 
 /// Trust of a fan in a creator it has no relation with, and of a new relation.
 pub const STRANGER_TRUST: f32 = 0.3;
