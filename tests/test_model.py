@@ -70,8 +70,22 @@ def test_fairness_facts_hold_every_day(baseline_run: tuple[EcosystemModel, list[
     assert (daily["ordinary_share"] >= traffic.ordinary_floor).all()  # F2
     assert (daily["exposure_gini"] <= traffic.gini_cap).all()  # F3
     assert daily["fairness_feasible"].all()
+    # Binding is read against the plain allocation; the floor binds in the warm baseline.
+    assert (daily["cap_binding"] == (daily["exposure_gini_plain"] > traffic.gini_cap)).all()
+    assert daily["floor_binding"].any()
     # The cap binds: without it the exposure would be more concentrated.
     assert (daily["exposure_gini_plain"] > traffic.gini_cap).any()
+
+
+def test_without_a_floor_or_a_cap_nothing_binds() -> None:
+    model = EcosystemModel(
+        small_scenario(
+            "baseline", "run.days=5", "traffic.ordinary_floor=null", "traffic.gini_cap=null"
+        )
+    )
+    model.run()
+    daily = daily_frame(model)
+    assert not daily["floor_binding"].any() and not daily["cap_binding"].any()
 
 
 def test_books_balance(baseline_run: tuple[EcosystemModel, list[Any]]) -> None:

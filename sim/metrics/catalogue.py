@@ -31,6 +31,10 @@ DAILY_METRICS: dict[str, str] = {
     "fairness control.",
     "exposure_gini_plain": "The same Gini for the plain allocation, before fairness control.",
     "fairness_feasible": "Whether every requested fairness constraint held today.",
+    "cap_binding": "Whether the Gini cap bound today: the plain allocation's exposure Gini "
+    "was above it.",
+    "floor_binding": "Whether the ordinary floor bound today: the plain allocation gave "
+    "ordinary creators less than it.",
     "exposure_top1_share": "Share of impressions to the top 1% of creators with a work.",
     "exposure_top10_share": "Share of impressions to the top 10% of creators with a work.",
     "ordinary_share": "Share of discovery impressions to ordinary (non-head) creators' works: "

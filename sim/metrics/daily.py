@@ -54,6 +54,7 @@ def measure(
     c = world.creators
     scale = scenario.population.scale
     allocation = allocated.allocation
+    cap, floor = scenario.traffic.gini_cap, scenario.traffic.ordinary_floor
     works = feed.take(np.arange(len(allocation.impressions)))
     per_creator = np.bincount(works.creator, weights=allocation.impressions, minlength=len(c))
     with_work = per_creator[np.bincount(works.creator, minlength=len(c)) > 0]
@@ -91,6 +92,8 @@ def measure(
         "exposure_gini": allocation.gini_after,
         "exposure_gini_plain": allocation.gini_before,
         "fairness_feasible": bool(allocation.feasible),
+        "cap_binding": cap is not None and allocation.gini_before > cap,
+        "floor_binding": floor is not None and allocation.ordinary_share_before < floor,
         "exposure_top1_share": exposure_top1,
         "exposure_top10_share": exposure_top10,
         "ordinary_share": allocation.ordinary_share_after,

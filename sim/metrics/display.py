@@ -213,6 +213,8 @@ DAILY_DISPLAY: dict[str, Display] = _table(
         ("exposure_gini", "Exposure Gini (after fairness)", "gini", "lower"),
         ("exposure_gini_plain", "Exposure Gini of the plain allocation", "gini", "lower"),
         ("fairness_feasible", "Every fairness constraint held", "flag", "higher"),
+        ("cap_binding", "The Gini cap bound", "flag", None),
+        ("floor_binding", "The ordinary floor bound", "flag", None),
         ("exposure_top1_share", "Impressions to the top 1% of creators", "share", "lower"),
         ("exposure_top10_share", "Impressions to the top 10% of creators", "share", "lower"),
         ("ordinary_share", "Ordinary creators' share of impressions", "share", "higher"),

@@ -18,7 +18,9 @@ def daily_frame(model: EcosystemModel) -> pd.DataFrame:
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     if frame.empty:
         return pd.DataFrame(columns=list(DAILY_METRICS))
-    typed: pd.DataFrame = frame.astype({"event_day": bool, "fairness_feasible": bool})
+    typed: pd.DataFrame = frame.astype(
+        {"event_day": bool, "fairness_feasible": bool, "cap_binding": bool, "floor_binding": bool}
+    )
     return typed
 
 
