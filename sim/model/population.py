@@ -157,14 +157,6 @@ def make_creators(
     )
 
 
-def fan_pools(fans: Fans, n_categories: int) -> tuple[I64, I64]:
-    """Fans grouped by interest: (offsets, fan ids), a CSR index for sampling buyers."""
-    order = np.argsort(fans.interest, kind="stable").astype(np.int64)
-    counts = np.bincount(fans.interest, minlength=n_categories)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return offsets, order
-
-
 def established_followers(
     rng: np.random.Generator, scenario: Scenario, n_creators: int, n_fans: int
 ) -> I64:
@@ -247,18 +239,13 @@ def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
     warm_start(rng, scenario, creators, audience)
     recent = recent_works(rng, scenario, creators)
     n_categories = len(p.categories)
-    pool_offsets, fan_pool = fan_pools(fans, n_categories)
     merchant_order = np.argsort(merchants.category, kind="stable").astype(np.int64)
     merchant_counts = np.bincount(merchants.category, minlength=n_categories)
     catalogue = Catalogue(
         reference_price=category_reference_prices(scenario),
-        pool_offsets=pool_offsets,
-        fan_pool=fan_pool,
-        category_fans=np.maximum(np.diff(pool_offsets), 1).astype(np.float64),
         merchant_offsets=np.concatenate([[0], np.cumsum(merchant_counts)]).astype(np.int64),
         merchant_order=merchant_order,
         mean_merchant_quality=float(merchants.quality.mean()),
-        expected_views=float(fans.activity.sum(dtype=np.float64)),
         initial_commerce_creators=int(creators.commerce.sum()),
     )
     return World(

@@ -168,22 +168,15 @@ class IncomeWindow:
 
 @dataclass
 class Catalogue:
-    """What is fixed at day 0 and only read afterwards: reference prices, fans grouped by
-    interest, merchants grouped by category."""
+    """What is fixed at day 0 and only read afterwards: reference prices and merchants
+    grouped by category."""
 
     reference_price: F64
     """The price a fan considers fair, per category."""
-    pool_offsets: I64
-    fan_pool: I64
-    """Fans by interest: ``fan_pool[pool_offsets[k]:pool_offsets[k + 1]]`` (CSR)."""
-    category_fans: F64
-    """Fans interested in each category (at least 1)."""
     merchant_offsets: I64
     merchant_order: I64
     """Merchants by category, the same way."""
     mean_merchant_quality: float
-    expected_views: float
-    """Views all fans make on an average day: the sum of their activity."""
     initial_commerce_creators: int
 
 
