@@ -47,11 +47,12 @@ RESOLUTIONS = {
 }
 RESOLUTION_NOTE = (
     "The quarter and tiny resolutions simulate the same platform with 4x fewer agents "
-    "(tiny: 40x). The resolution test in docs/scaling.md (the baseline at 50k fans x 4000 "
-    "against 200k x 1000) finds GMV per day, the follower Gini, discovery's ordinary share "
-    "and views per fan within 5%, but not the exposure Gini (0.59x: more creators count as "
-    "head), incomes (2-5x) or repeat purchase (1.5x) until weighted agents are built. "
-    "Answer with the full resolution; use the others for a quick look."
+    "(tiny: 40x), each standing for 4x the users and creators. The resolution test in "
+    "docs/scaling.md (the baseline at 50k fans x 4000 against 200k x 1000) finds every "
+    "intensive result within 10% (incomes by follower tier, Ginis, ordinary shares, GMV "
+    "per day, days to 1M) but repeat purchase (1.25x: it is judged per fan-creator pair), "
+    "with wider noise between seeds. Answer with the full resolution; use the others for "
+    "a quick look."
 )
 
 
@@ -122,6 +123,7 @@ def at_resolution(scenario: sim.Scenario, resolution: str) -> sim.Scenario:
         "merchants": max(floor, population.merchants // factor),
         "suppliers": max(floor, population.suppliers // factor),
         "scale": population.scale * factor,
+        "creator_scale": population.creator_scale * factor,
     }
     return scenario.model_copy(update={"population": population.model_copy(update=update)})
 

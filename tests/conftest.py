@@ -36,6 +36,7 @@ SMALL: dict[str, object] = {
     "population.merchants": 100,
     "population.suppliers": 30,
     "population.scale": 40_000,
+    "population.creator_scale": 40,
     "run.days": 40,
     "commerce.event_days": [30, 31],
 }

@@ -50,5 +50,8 @@ def test_head_creators_reach_the_follower_share() -> None:
     model = warm_model(30)
     world, scenario = model.world, model.config
     head = allocation.head_creators(world.creators, len(world.fans), scenario)
-    threshold = scenario.traffic.head_follower_share * len(world.fans)
-    np.testing.assert_array_equal(head, world.creators.followers >= max(threshold, 1.0))
+    p = scenario.population
+    real = world.creators.followers * p.per_creator_scale
+    threshold = scenario.traffic.head_follower_share * len(world.fans) * p.scale
+    np.testing.assert_array_equal(head, real >= max(threshold, p.per_creator_scale))
+    assert head.any() and not head.all()

@@ -66,7 +66,7 @@ def test_a_certain_check_catches_every_seller_with_complaints() -> None:
 def test_milestones_record_the_first_day_a_tier_is_reached() -> None:
     model = warm_model(2)
     creators, scenario = model.world.creators, model.config
-    scale = scenario.population.scale
+    scale = scenario.population.per_creator_scale
     for column in (creators.milestone_10k, creators.milestone_100k, creators.milestone_1m):
         column[0] = settlement.NOT_REACHED
     creators.followers[0] = int(np.ceil(FOLLOWER_TIERS[1] / scale))

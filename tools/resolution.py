@@ -21,7 +21,8 @@ many times more real ones."""
 
 def coarser(scenario: Scenario, factor: int = COARSER) -> Scenario:
     """The same platform with `factor` times fewer fans, creators, merchants and
-    suppliers, each standing for `factor` times the real ones."""
+    suppliers, each standing for `factor` times the real ones (scale and creator_scale
+    both times `factor`)."""
     p = scenario.population
     return scenario.with_overrides(
         {
@@ -30,6 +31,7 @@ def coarser(scenario: Scenario, factor: int = COARSER) -> Scenario:
             "population.merchants": p.merchants // factor,
             "population.suppliers": max(p.suppliers // factor, len(p.categories)),
             "population.scale": p.scale * factor,
+            "population.creator_scale": p.creator_scale * factor,
         }
     )
 
@@ -57,13 +59,31 @@ def intensive(run: RunResult) -> dict[str, float]:
     }
 
 
-def compare(scenario: Scenario, seeds: Sequence[int], days: int) -> pd.DataFrame:
-    """One row per quantity: the mean over seeds at each resolution and their ratio."""
+def compare(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    days: int,
+    coarse_seeds: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """One row per quantity: the mean over seeds at each resolution (and the range over
+    seeds), and their ratio. The coarse platform may run more seeds (`coarse_seeds`):
+    it is cheaper and its per-seed spread is wider."""
     low = coarser(scenario)
-    runs = simulate_many([(s, seed) for s in (scenario, low) for seed in seeds], days=days)
-    fine = pd.DataFrame([intensive(r) for r in runs[: len(seeds)]]).mean()
-    rough = pd.DataFrame([intensive(r) for r in runs[len(seeds) :]]).mean()
-    table = pd.DataFrame({"fine": fine, "coarse": rough})
+    rough_seeds = list(seeds if coarse_seeds is None else coarse_seeds)
+    jobs = [(scenario, seed) for seed in seeds] + [(low, seed) for seed in rough_seeds]
+    runs = simulate_many(jobs, days=days)
+    fine = pd.DataFrame([intensive(r) for r in runs[: len(seeds)]])
+    rough = pd.DataFrame([intensive(r) for r in runs[len(seeds) :]])
+    table = pd.DataFrame(
+        {
+            "fine": fine.mean(),
+            "fine_min": fine.min(),
+            "fine_max": fine.max(),
+            "coarse": rough.mean(),
+            "coarse_min": rough.min(),
+            "coarse_max": rough.max(),
+        }
+    )
     table["ratio"] = table["coarse"] / table["fine"].where(table["fine"] != 0, np.nan)
     return table
 

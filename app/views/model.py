@@ -51,10 +51,12 @@ then venue and goods. Live streams convert faster than short videos; sales are n
 proportional to followers; trust brings repeat purchases, and bad products cost trust and
 draw penalties. The source-goods programme lets creators buy straight from suppliers.
 
-**Scale.** A scenario is the platform shrunk by `population.scale`: rates, prices, shares
-and Gini coefficients read as they are; platform totals (GMV, orders, reach) are shown
-times `scale` as *real-equivalent*, and a creator's standing is a share of daily users
-(1M followers on a 200M-DAU platform is 0.5% of fans).
+**Scale.** A simulated fan stands for `population.scale` users and a simulated creator
+for `population.creator_scale` creators: rates, prices, shares and Gini coefficients read
+as they are; platform totals (GMV, orders, reach) are shown times `scale` as
+*real-equivalent*, a creator's followers, income and GMV times `scale / creator_scale`,
+and a creator's standing is its real followers' share of daily users (1M followers on a
+200M-DAU platform is 0.5%).
 """
 
 

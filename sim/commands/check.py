@@ -45,6 +45,12 @@ def describe(scenario: Scenario) -> str:
             f"{population.merchants:,} merchants, {population.suppliers:,} suppliers",
         ),
         ("scale", f"x{format_number(population.scale)} = {platform_users:,.0f} platform users"),
+        (
+            "creator_scale",
+            f"x{format_number(population.creator_scale)} = "
+            f"{population.creators * population.creator_scale:,.0f} creators; a creator's "
+            f"followers, income and GMV read x{format_number(population.per_creator_scale)}",
+        ),
         ("memory", f"~{memory / 2**20:,.0f} MiB estimated (limit {limit / 2**20:,.0f} MiB)"),
         ("run", f"{scenario.run.days} days, seed {scenario.run.seed}"),
     ]

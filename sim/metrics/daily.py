@@ -60,8 +60,8 @@ def measure(
     with_work = per_creator[np.bincount(works.creator, minlength=len(c)) > 0]
     active = c.alive
     commerce = active & c.commerce
-    real_followers = c.followers * scale
-    real_income = c.income_30d * scale
+    real_followers = c.followers * scenario.population.per_creator_scale
+    real_income = c.income_30d * scenario.population.per_creator_scale
     tiers = np.digitize(real_followers, FOLLOWER_TIERS[:2], right=True)
     n_orders = len(orders.price)
     gmv = float(orders.price.sum())

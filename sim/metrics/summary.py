@@ -28,7 +28,7 @@ def creator_table(model: EcosystemModel) -> pd.DataFrame:
     """One row per creator who ever joined: reach, earnings and milestones."""
     c = model.world.creators
     scenario = model.config
-    scale = scenario.population.scale
+    scale = scenario.population.per_creator_scale
 
     def days_to(milestone: np.ndarray) -> pd.Series:
         """Days from entry to a milestone; missing when it was never reached."""
@@ -47,7 +47,8 @@ def creator_table(model: EcosystemModel) -> pd.DataFrame:
             "exit_day": pd.Series(c.exit_day, dtype="Int64").where(c.exit_day >= 0),
             "followers": followers,
             "followers_real": followers * scale,
-            "follower_share_of_fans": followers / len(model.world.fans),
+            "follower_share_of_fans": followers
+            / (len(model.world.fans) * scenario.population.creator_scale),
             "impressions": c.impressions,
             "income": c.income,
             "income_real": c.income * scale,

@@ -37,7 +37,7 @@ CAPACITY_MEDIAN = 40.0
 PLATFORM_AGE_DAYS = 8 * 365
 """Kuaishou was eight years old in 2019: established creators joined up to this long ago."""
 MAX_FOLLOWER_SHARE = 0.1
-"""No creator is followed by more than this share of all fans at day 0."""
+"""No creator is followed by more than this share of the platform's users at day 0."""
 SAME_CATEGORY_FOLLOWS = 0.7
 """Share of an established creator's followers who are fans of its own category."""
 STRANGER_TRUST = 0.3
@@ -165,11 +165,13 @@ def established_followers(
     Real-equivalent followers are log-normal with the scenario's median and spread
     (`population.initial_followers_median`, `initial_followers_sigma`): a heavy tail with
     head creators of hundreds of thousands to millions of real followers. A creator
-    cannot be followed by more than `MAX_FOLLOWER_SHARE` of all fans.
+    cannot be followed by more than `MAX_FOLLOWER_SHARE` of the platform's users (nor by
+    more than all the simulated fans).
     """
     p = scenario.population
     real = rng.lognormal(np.log(p.initial_followers_median), p.initial_followers_sigma, n_creators)
-    expected = np.minimum(real / p.scale, MAX_FOLLOWER_SHARE * n_fans)
+    ceiling = min(MAX_FOLLOWER_SHARE * n_fans * p.creator_scale, n_fans)
+    expected = np.minimum(real / p.per_creator_scale, ceiling)
     # Rounded at random, so that the expected followers do not depend on the resolution.
     simulated = np.floor(expected) + (rng.random(n_creators) < expected - np.floor(expected))
     return simulated.astype(np.int64)
@@ -190,7 +192,7 @@ def warm_start(
     seed = int(rng.integers(0, 2**63 - 1))
     audience.warm_start(seed, targets, creators.category, SAME_CATEGORY_FOLLOWS, STRANGER_TRUST)
     creators.followers = audience.followers().astype(np.int64)
-    real = creators.followers * p.scale
+    real = creators.followers * p.per_creator_scale
     for threshold, column in zip(
         FOLLOWER_TIERS,
         (creators.milestone_10k, creators.milestone_100k, creators.milestone_1m),

@@ -228,6 +228,14 @@ class Population(BaseModel):
         le=10_000_000,
         description="Platform users per simulated fan; platform totals are reported times this.",
     )
+    creator_scale: Float = Field(
+        1.0,
+        ge=1,
+        le=10_000_000,
+        description="Real creators (and merchants, suppliers) per simulated one, all alike: "
+        "a creator's own counts are read times scale / creator_scale. A coarser resolution "
+        "raises scale and creator_scale by the same factor (docs/scaling.md).",
+    )
     creator_entry_rate: Float = Field(
         0.011,
         ge=0,
@@ -290,6 +298,13 @@ class Population(BaseModel):
         description="Mean views per fan per day (KuaiRec: about 66); above the median.",
         validate_default=True,  # so that raising only the median is checked against it
     )
+
+    @property
+    def per_creator_scale(self) -> float:
+        """Real units behind one simulated unit of a creator's own counts (followers,
+        income, GMV): a simulated follower is `scale` users, shared by the
+        `creator_scale` real creators the agent stands for."""
+        return self.scale / self.creator_scale
 
     @field_validator("categories")
     @classmethod

@@ -31,9 +31,11 @@ class DayAllocation:
 
 
 def head_creators(creators: Creators, n_fans: int, scenario: Scenario) -> Bool:
-    """Creators whose followers reach head_follower_share of all fans ("head"; the rest
-    are the seed's ordinary creators, 普通人)."""
-    threshold = scenario.traffic.head_follower_share * n_fans
+    """Creators whose real followers reach head_follower_share of the platform's users
+    ("head"; the rest are the seed's ordinary creators, 普通人). In simulated followers
+    that is the share of fans times creator_scale: the same creators are head at every
+    resolution (docs/scaling.md)."""
+    threshold = scenario.traffic.head_follower_share * n_fans * scenario.population.creator_scale
     return creators.followers >= max(threshold, 1.0)
 
 

@@ -78,7 +78,7 @@ def settle(
 
 def record_milestones(creators: Creators, scenario: Scenario, day: int) -> None:
     """The first day each creator reached 10k, 100k and 1M real-equivalent followers."""
-    real = creators.followers * scenario.population.scale
+    real = creators.followers * scenario.population.per_creator_scale
     for threshold, column in zip(
         FOLLOWER_TIERS,
         (creators.milestone_10k, creators.milestone_100k, creators.milestone_1m),

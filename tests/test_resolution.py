@@ -1,0 +1,74 @@
+"""The resolution test (DESIGN.md §5, docs/scaling.md): the same platform simulated at two
+resolutions, 4x fewer fans, creators, merchants and suppliers each standing for 4x the
+real ones (scale and creator_scale both x4), gives the same intensive results within 10%.
+
+Run here on the baseline's platform at a tenth of its resolution (20k fans, 2,000
+creators) against a fortieth (5k fans, 500 creators) over a year; docs/scaling.md reports
+the same table at the full baseline (`python -m tools.resolution`)."""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import pytest
+
+from sim.runs.seeds import spawn_seeds
+from sim.scenario.files import load_scenario
+from tests.conftest import BASELINE
+from tools.resolution import compare
+
+TENTH = [
+    "population.fans=20000",
+    "population.creators=2000",
+    "population.merchants=200",
+    "population.suppliers=50",
+    "population.scale=10000",
+    "population.creator_scale=10",
+]
+"""The baseline's platform (200M DAU, 20k creators) at a tenth of its resolution."""
+TOLERANCE = 0.10
+
+INVARIANT = (
+    "median_income_tier1",
+    "median_income_tier2",
+    "median_income_tier3",
+    "follower_gini",
+    "follower_top1_share",
+    "exposure_gini",
+    "ordinary_share",
+    "ordinary_share_all",
+    "gmv_real_per_day",
+    "views_per_fan_mean",
+    "commerce_reach_share",
+    "days_to_1m_median",
+)
+RESOLUTION_DEPENDENT = {
+    "repeat_purchase_rate": "a simulated (fan, creator) pair stands for scale x "
+    "creator_scale real pairs, and meets creator_scale times more often at 4x: a repeat is "
+    "judged on the pair (docs/scaling.md)",
+}
+
+
+@functools.cache
+def table() -> pd.DataFrame:
+    scenario = load_scenario(BASELINE, TENTH)
+    seeds = spawn_seeds(scenario.run.seed, 8)
+    return compare(scenario, seeds[:3], days=365, coarse_seeds=seeds)
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        *INVARIANT,
+        *(
+            pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=reason))
+            for k, reason in RESOLUTION_DEPENDENT.items()
+        ),
+    ],
+)
+def test_intensive_result_holds_at_a_quarter_of_the_resolution(quantity: str) -> None:
+    row = table().loc[quantity]
+    assert abs(row["ratio"] - 1.0) <= TOLERANCE, (
+        f"{quantity}: {row['fine']:.4g} at 1/10, {row['coarse']:.4g} at 1/40"
+    )
