@@ -114,7 +114,7 @@ CREATOR_COLUMNS: dict[str, str] = {
     "entry_day": "Day the creator joined (0 for the initial population).",
     "exit_day": "Day the creator left (missing if it did not).",
     "followers": "Followers at the end (sim units).",
-    "followers_real": "Followers x scale / creator_scale: real followers of each creator it stands for.",
+    "followers_real": "Followers x scale / creator_scale: each member creator's real followers.",
     "follower_share_of_fans": "Real followers / DAU: followers / (fans x creator_scale).",
     "impressions": "Discovery impressions the creator's works received over the run.",
     "income": "Income over the run, in yuan (sim units).",
