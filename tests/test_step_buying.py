@@ -3,11 +3,14 @@ merchant's price, within budgets and capacity."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pandas as pd
 
 from sim.model.randomness import SETTLE, day_rng
-from sim.model.steps import buying, viewing
-from tests.conftest import begin_day, warm_model
+from sim.model.steps import buying, channel, viewing
+from tests.conftest import begin_day, small_scenario, warm_model
 
 
 def test_orders_respect_goods_prices_budgets_and_capacity() -> None:
@@ -23,7 +26,10 @@ def test_orders_respect_goods_prices_budgets_and_capacity() -> None:
     assert c.commerce[orders.creator].all()
     np.testing.assert_array_equal(orders.creator, works.creator[orders.work])
     np.testing.assert_array_equal(orders.merchant, c.merchant[orders.creator])
-    np.testing.assert_allclose(orders.price, m.price[orders.merchant])
+    fee = np.where(orders.shop, scenario.commerce.platform_commission, channel.EXTERNAL_FEE)
+    np.testing.assert_allclose(
+        orders.price, m.price[orders.merchant] * (1.0 + channel.PASS_THROUGH * fee)
+    )
     assert (world.fans.budget_left >= 0).all()
     spent = np.bincount(orders.fan, weights=orders.price, minlength=len(world.fans))
     np.testing.assert_allclose(budget_before - world.fans.budget_left, spent, atol=1e-9)
@@ -34,3 +40,31 @@ def test_orders_respect_goods_prices_budgets_and_capacity() -> None:
     external = ~orders.shop
     assert c.external_store[orders.creator[external]].all()
     assert not c.own_goods[orders.creator[external]].any()
+
+
+def test_creators_move_to_their_external_store_as_the_platform_commission_rises() -> None:
+    base = small_scenario()
+    shares = [
+        channel.external_share(
+            base.with_overrides({"commerce.platform_commission": fee}), buying.VALUE_ELASTICITY
+        )
+        for fee in (0.0, 0.05, 0.1, 0.2, 0.4)
+    ]
+    assert all(a < b for a, b in itertools.pairwise(shares))
+    closed = base.with_overrides({"commerce.external_links": False})
+    assert channel.external_share(closed, buying.VALUE_ELASTICITY) == 0.0
+
+
+def test_only_creators_with_an_external_store_sell_outside_the_shop() -> None:
+    model = warm_model(3, "commerce.platform_commission=0.4")
+    start = begin_day(model)
+    c = model.world.creators
+    chosen = channel.choose_channels(
+        model.world, model.config, start.feed, buying.VALUE_ELASTICITY, np.random.default_rng(0)
+    )
+    outside = chosen.external
+    assert outside.any()
+    assert (c.external_store & ~c.own_goods)[start.feed.creator[outside]].all()
+    # One channel per creator and day: all of a creator's works go the same way.
+    frame = pd.DataFrame({"creator": start.feed.creator, "external": outside})
+    assert (frame.groupby("creator")["external"].nunique() == 1).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.ecosystem import EcosystemModel
 from sim.model.state import FOLLOWER_TIERS
 from sim.model.steps import settlement
 from sim.model.steps.buying import Orders
@@ -37,30 +38,62 @@ def test_money_trust_and_penalties_follow_the_orders() -> None:
     income = creators.income.copy()
     orders = _orders([0] * 20 + [1] * 5, 100.0, [False] * 20 + [True] * 5)
     rng = np.random.default_rng(0)
-    settled = settlement.settle(creators, model.world.audience, scenario, 3, works, orders, rng)
+    settled = settlement.settle(model.world, scenario, 3, works, orders, rng)
     assert settled.income[0] == 20 * 20.0 and settled.income[1] == 0.0
     assert settled.gmv[1] == 500.0 and settled.complaints[1] == 5
+    assert settled.returned_gmv == 500.0  # the complained orders leave net GMV
     assert creators.income[0] - income[0] == 400.0
     assert creators.zero_income_days[0] == 0 and creators.zero_income_days[1] > 0
     expected_revenue = scenario.commerce.platform_commission * orders.price.sum()
     assert settled.platform_revenue == expected_revenue
     assert settled.work_gmv.sum() == orders.price.sum()
-    if settled.penalised:
-        assert creators.penalty_until[1] == 3 + scenario.commerce.penalty_days
-        assert creators.merchant[1] == -1
-    assert creators.penalty_until[0] < 3  # no complaint, no penalty
+    penalised = creators.penalty_until == 3 + scenario.commerce.penalty_days
+    assert penalised.sum() == settled.penalised
+    assert (creators.merchant[penalised] == -1).all()
 
 
-def test_a_certain_check_catches_every_seller_with_complaints() -> None:
+def _sellers(model: EcosystemModel) -> tuple[np.ndarray, np.ndarray]:
+    """Every active commerce creator made a seller, half of bad goods, half of good."""
+    c, m = model.world.creators, model.world.merchants
+    sellers = np.flatnonzero(c.alive & c.commerce)
+    bad, good = np.flatnonzero(m.bad)[0], np.flatnonzero(~m.bad)[0]
+    carries_bad = np.arange(sellers.size) % 2 == 0
+    c.merchant[sellers] = np.where(carries_bad, bad, good)
+    return sellers, carries_bad
+
+
+def test_checks_find_sellers_of_bad_goods_far_more_often_than_honest_ones() -> None:
     model = warm_model(3, "commerce.quality_check=1")
-    creators, scenario = model.world.creators, model.config
-    orders = _orders([2, 3, 4], 50.0, [True, False, True])
-    rng = np.random.default_rng(1)
-    settled = settlement.settle(
-        creators, model.world.audience, scenario, 3, model.world.pipeline, orders, rng
+    sellers, carries_bad = _sellers(model)
+    complaints = np.zeros(len(model.world.creators), np.int64)
+    complaints[sellers] = 1  # every seller is inspected: one complained order of one
+    caught, caught_bad = settlement.inspect(
+        model.world, model.config, complaints, complaints, np.random.default_rng(1)
     )
-    assert settled.penalised == 2
-    assert (creators.penalty_until[[2, 4]] == 3 + scenario.commerce.penalty_days).all()
+    assert not caught[~np.isin(np.arange(len(caught)), sellers)].any()
+    rate_bad = caught[sellers[carries_bad]].mean()
+    rate_honest = caught[sellers[~carries_bad]].mean()
+    assert abs(rate_bad - settlement.DETECTION) < 0.1
+    assert rate_honest < 3 * settlement.FALSE_ALARM + 0.03
+    np.testing.assert_array_equal(
+        caught_bad, caught & np.isin(np.arange(len(caught)), sellers[carries_bad])
+    )
+
+
+def test_a_caught_seller_of_bad_goods_exposes_them() -> None:
+    model = warm_model(3, "commerce.quality_check=1")
+    sellers, carries_bad = _sellers(model)
+    bad_merchant = model.world.creators.merchant[sellers[0]]
+    before = model.world.merchants.exposed.copy()
+    orders = _orders(list(sellers[carries_bad]), 50.0, [True] * int(carries_bad.sum()))
+    settled = settlement.settle(
+        model.world, model.config, 3, model.world.pipeline, orders, np.random.default_rng(2)
+    )
+    assert settled.penalised_bad > 0
+    assert settled.penalised_bad <= settled.penalised
+    assert model.world.merchants.exposed[bad_merchant]
+    newly = np.flatnonzero(model.world.merchants.exposed & ~before)
+    assert set(newly) <= {bad_merchant}  # only the bad goods that were found
 
 
 def test_milestones_record_the_first_day_a_tier_is_reached() -> None:

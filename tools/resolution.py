@@ -85,6 +85,10 @@ def compare(
         }
     )
     table["ratio"] = table["coarse"] / table["fine"].where(table["fine"] != 0, np.nan)
+    # Two standard errors of the difference of the means, relative to the fine mean: how
+    # far apart the two resolutions may land by the seeds' noise alone.
+    spread = np.sqrt(fine.var() / fine.count() + rough.var() / rough.count())
+    table["noise"] = 2.0 * spread / table["fine"].abs().where(table["fine"] != 0, np.nan)
     return table
 
 

@@ -24,6 +24,9 @@ DAILY_METRICS: dict[str, str] = {
     "orders_real": "Orders times scale: the real-platform equivalent.",
     "gmv": "Gross merchandise value: sum of price over orders, in yuan (sim units).",
     "gmv_real": "GMV times scale: the real-platform equivalent, in yuan.",
+    "net_gmv": "GMV net of the orders returned after a complaint, in yuan (sim units).",
+    "net_gmv_real": "Net GMV times scale, real-equivalent yuan.",
+    "shop_share": "Share of GMV sold through the platform shop (the rest: external stores).",
     "average_order_value": "GMV per order, in yuan (0 on a day without orders).",
     "platform_revenue": "Platform commission on own-shop sales, in yuan (sim units).",
     "platform_revenue_real": "Platform revenue times scale.",
@@ -70,6 +73,12 @@ DAILY_METRICS: dict[str, str] = {
     "budget covered every new work's base (fact F1: always 0).",
     "climbing_works": "Works in a climbing stage (promoted from an earlier round).",
     "penalised_creators": "Creators penalised today after a quality check.",
+    "penalised_bad_creators": "Of them, sellers of bad goods (the check was right).",
+    "penalties_on_bad_share": "Share of today's penalties that hit sellers of bad goods "
+    "(0 on a day without penalties; the run KPI pools the days).",
+    "creators_on_merchant_goods": "Share of active commerce creators carrying a merchant's "
+    "goods (not their own).",
+    "creators_on_bad_goods": "Share of active commerce creators carrying bad goods.",
     "event_day": "Whether today is a promotional event day.",
 }
 
@@ -79,6 +88,12 @@ RUN_KPIS: dict[str, str] = {
     "gmv_real_total": "GMV over the run, real-equivalent yuan.",
     "orders_real_total": "Orders over the run, real-equivalent.",
     "gmv_real_per_day": "Mean daily GMV, real-equivalent yuan.",
+    "net_gmv_real_total": "GMV net of returned orders over the run, real-equivalent yuan.",
+    "shop_share": "Share of the run's GMV sold through the platform shop.",
+    "penalties_on_bad_share": "Share of the run's penalties that hit sellers of bad goods.",
+    "creators_on_bad_goods_mean": "Mean daily share of commerce creators carrying bad goods.",
+    "creators_on_merchant_goods_mean": "Mean daily share of commerce creators carrying "
+    "merchants' goods.",
     "average_order_value": "GMV per order over the run, in yuan.",
     "platform_revenue_real_total": "Platform commission over the run, real-equivalent yuan.",
     "exposure_gini_mean": "Mean daily exposure Gini (after fairness control).",

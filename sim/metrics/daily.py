@@ -71,6 +71,9 @@ def measure(
     follower_top1, follower_top10 = top_shares(c.followers[active], (0.01, 0.10))
     head = head_creators(c, len(world.fans), scenario)
     ordinary_views = int(views[~head[feed.creator]].sum())
+    carrying = commerce & (c.merchant >= 0)
+    on_bad = carrying & world.merchants.bad[np.maximum(c.merchant, 0)]
+    n_commerce = max(int(commerce.sum()), 1)
     return {
         "day": day,
         "impressions": int(allocation.impressions.sum()),
@@ -86,6 +89,9 @@ def measure(
         "orders_real": n_orders * scale,
         "gmv": gmv,
         "gmv_real": gmv * scale,
+        "net_gmv": gmv - settled.returned_gmv,
+        "net_gmv_real": (gmv - settled.returned_gmv) * scale,
+        "shop_share": float(orders.price[orders.shop].sum() / gmv) if gmv else 0.0,
         "average_order_value": gmv / n_orders if n_orders else 0.0,
         "platform_revenue": settled.platform_revenue,
         "platform_revenue_real": settled.platform_revenue * scale,
@@ -125,5 +131,9 @@ def measure(
         "new_works_below_base": new_works_below_base(scenario, works, allocated),
         "climbing_works": int((works.stage > 0).sum()),
         "penalised_creators": settled.penalised,
+        "penalised_bad_creators": settled.penalised_bad,
+        "penalties_on_bad_share": settled.penalised_bad / max(settled.penalised, 1),
+        "creators_on_merchant_goods": float((carrying & ~c.own_goods).sum() / n_commerce),
+        "creators_on_bad_goods": float(on_bad.sum() / n_commerce),
         "event_day": day in scenario.commerce.event_days,
     }

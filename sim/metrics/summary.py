@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,6 +95,8 @@ def run_kpis(daily: pd.DataFrame, initial_commerce_creators: int) -> dict[str, f
     if daily.empty:
         return {}
     orders = float(daily["orders"].sum())
+    gmv = float(daily["gmv"].sum())
+    penalties = float(daily["penalised_creators"].sum())
     days = len(daily)
     last = daily.tail(min(30, days))
     # Growth over the first year: the seed's ">10% a month" describes 2019.
@@ -106,6 +109,13 @@ def run_kpis(daily: pd.DataFrame, initial_commerce_creators: int) -> dict[str, f
         "gmv_real_total": float(daily["gmv_real"].sum()),
         "orders_real_total": float(daily["orders_real"].sum()),
         "gmv_real_per_day": float(daily["gmv_real"].mean()),
+        "net_gmv_real_total": float(daily["net_gmv_real"].sum()),
+        "shop_share": float((daily["shop_share"] * daily["gmv"]).sum() / gmv) if gmv else 0.0,
+        "penalties_on_bad_share": (
+            float(daily["penalised_bad_creators"].sum() / penalties) if penalties else math.nan
+        ),
+        "creators_on_bad_goods_mean": float(daily["creators_on_bad_goods"].mean()),
+        "creators_on_merchant_goods_mean": float(daily["creators_on_merchant_goods"].mean()),
         "average_order_value": float(daily["gmv"].sum() / orders) if orders else 0.0,
         "platform_revenue_real_total": float(daily["platform_revenue_real"].sum()),
         "exposure_gini_mean": float(daily["exposure_gini"].mean()),

@@ -114,9 +114,7 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         seen = viewing.view(world, scenario, seed, day, feed, served.impressions)
         settle_rng = day_rng(seed, day, SETTLE)
         orders = buying.buy(world, scenario, seed, day, feed, settle_rng)
-        settled = settlement.settle(
-            world.creators, world.audience, scenario, day, feed, orders, settle_rng
-        )
+        settled = settlement.settle(world, scenario, day, feed, orders, settle_rng)
         world.income_window.record(world.creators, day, settled.income)
         settlement.record_milestones(world.creators, scenario, day)
         climbing = slice(0, len(works))

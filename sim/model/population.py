@@ -54,10 +54,25 @@ def lognormal_from_median_mean(
     return rng.lognormal(np.log(median), sigma, size)
 
 
+MARKET_MIDDLEMEN = 3
+MARKET_MARKUP = 0.2
+"""The chain behind the classic e-commerce price of the same goods (Taobao, JD): what a
+fan compares a price with. It does not move with our own scenario's middlemen."""
+MARKET_CHAIN = (1.0 + MARKET_MARKUP) ** MARKET_MIDDLEMEN * (1.0 + MERCHANT_MARGIN)
+REFERENCE_QUALITY = 5.0 / 7.0
+"""The quality fans expect of goods on the market: the mean of suppliers' quality."""
+BAD_PRICE_FACTOR = 0.75
+"""Bad goods are cheaper: their price against a good product's from the same chain."""
+BAD_COMMISSION_FACTOR = 2.0
+"""Bad goods leave a higher margin, so their merchants offer creators more commission."""
+BAD_QUALITY_FACTOR = 0.3
+"""What is left of the supplier's quality in bad goods, once used."""
+
+
 def category_reference_prices(scenario: Scenario) -> F64:
-    """The price a fan considers fair per category: cost through the usual chain."""
-    c = scenario.commerce
-    chain = (1.0 + c.middleman_markup) ** c.middlemen * (1.0 + MERCHANT_MARGIN)
+    """The price a fan considers fair per category: the market's price of the same goods,
+    through the classic chain (`MARKET_CHAIN`), whatever our own chain is."""
+    chain = MARKET_CHAIN
     k = len(scenario.population.categories)
     # Categories differ in price level; a fixed spread keeps the mean unit cost.
     level = np.exp(np.linspace(-0.4, 0.4, k)) if k > 1 else np.ones(1)
@@ -83,8 +98,9 @@ def make_suppliers(rng: np.random.Generator, scenario: Scenario) -> Suppliers:
     p, c = scenario.population, scenario.commerce
     n, k = p.suppliers, len(p.categories)
     category = np.arange(n) % k  # every belt has suppliers
-    chain = (1.0 + c.middleman_markup) ** c.middlemen * (1.0 + MERCHANT_MARGIN)
-    unit_cost = category_reference_prices(scenario)[category] / chain * rng.lognormal(0, 0.3, n)
+    unit_cost = (
+        category_reference_prices(scenario)[category] / MARKET_CHAIN * rng.lognormal(0, 0.3, n)
+    )
     return Suppliers(
         category=category,
         unit_cost=unit_cost,
@@ -101,22 +117,26 @@ def make_merchants(rng: np.random.Generator, scenario: Scenario, suppliers: Supp
     supplier = np.array([by_category[j][rng.integers(len(by_category[j]))] for j in category])
     source = c.source_goods & suppliers.in_programme[supplier]
     layers = np.where(source, 0, c.middlemen)
+    bad = rng.random(n) < c.bad_quality_share
     price = (
         suppliers.unit_cost[supplier]
         * (1.0 + c.middleman_markup) ** layers
         * (1.0 + MERCHANT_MARGIN)
+        * np.where(bad, BAD_PRICE_FACTOR, 1.0)
     )
-    bad = rng.random(n) < c.bad_quality_share
-    quality = np.where(bad, 0.3, 1.0) * suppliers.quality[supplier]
+    looks = suppliers.quality[supplier]
+    offered = c.creator_commission * rng.lognormal(0, 0.25, n)
     return Merchants(
         category=category,
         supplier=supplier,
         price=price,
-        quality=quality,
-        commission=np.clip(c.creator_commission * rng.lognormal(0, 0.25, n), 0.01, 0.9),
+        quality=np.where(bad, BAD_QUALITY_FACTOR, 1.0) * looks,
+        commission=np.clip(offered * np.where(bad, BAD_COMMISSION_FACTOR, 1.0), 0.01, 0.9),
         external=c.external_links & (rng.random(n) < 0.3),
         source_goods=source,
         bad=bad,
+        looks=looks,
+        exposed=np.zeros(n, bool),
     )
 
 
@@ -247,7 +267,7 @@ def build_world(rng: np.random.Generator, scenario: Scenario) -> World:
         reference_price=category_reference_prices(scenario),
         merchant_offsets=np.concatenate([[0], np.cumsum(merchant_counts)]).astype(np.int64),
         merchant_order=merchant_order,
-        mean_merchant_quality=float(merchants.quality.mean()),
+        reference_quality=REFERENCE_QUALITY,
         initial_commerce_creators=int(creators.commerce.sum()),
     )
     return World(

@@ -69,6 +69,11 @@ class Merchants(Table):
     external: Bool
     source_goods: Bool
     bad: Bool
+    looks: F64
+    """The quality the goods show before use (in a stream, on a cover): the supplier's,
+    whatever the merchant does to it; bad goods only show their `quality` after use."""
+    exposed: Bool
+    """A quality check has caught a creator selling these bad goods: creators see it."""
 
 
 @dataclass
@@ -176,7 +181,9 @@ class Catalogue:
     merchant_offsets: I64
     merchant_order: I64
     """Merchants by category, the same way."""
-    mean_merchant_quality: float
+    reference_quality: float
+    """The quality fans expect of the category's goods on the market (not of our own
+    merchants: more bad sellers here do not make the others look better)."""
     initial_commerce_creators: int
 
 

@@ -144,7 +144,12 @@ class CommercePolicy(BaseModel):
     model_config = _CONFIG
 
     platform_commission: Float = Field(
-        0.05, ge=0, le=0.5, description="Share of a platform-shop sale the platform keeps."
+        0.05,
+        ge=0,
+        le=0.5,
+        description="Share of a platform-shop sale the platform keeps; merchants pass half into "
+        "shop prices and half out of creators' commission, so creators with an external store "
+        "sell there more as it rises.",
     )
     creator_commission: Float = Field(
         0.2,
@@ -153,7 +158,9 @@ class CommercePolicy(BaseModel):
         description="Share of the price a merchant pays a creator carrying its goods.",
     )
     external_links: bool = Field(
-        True, description="Whether creators may link to external stores (Taobao, JD, PDD ...)."
+        True,
+        description="Whether creators may link to external stores (Taobao, JD, PDD ...): "
+        "their own fee and natural traffic, no platform guarantee.",
     )
     external_store_share: Float = Field(
         0.3, ge=0, le=1, description="Share of commerce creators that also have an external store."
@@ -177,7 +184,12 @@ class CommercePolicy(BaseModel):
         True, description="Whether products can be listed in seconds, lowering listing cost."
     )
     quality_check: Float = Field(
-        0.5, ge=0, le=1, description="Probability per day that a bad product is caught."
+        0.5,
+        ge=0,
+        le=1,
+        description="Daily inspection probability of a seller whose complaint rate reaches 10% "
+        "(in proportion below, 2% of it for spot checks); an inspection finds bad goods 90% of "
+        "the time and wrongly penalises an honest seller 1% of the time.",
     )
     penalty_days: Int = Field(
         14, ge=0, le=365, description="Days a caught seller is barred from selling."
@@ -206,7 +218,11 @@ class CommercePolicy(BaseModel):
         0.3, ge=0, le=1, description="Trust a fan loses in a creator after a bad product."
     )
     bad_quality_share: Float = Field(
-        0.1, ge=0, le=1, description="Share of merchants selling bad goods."
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of merchants selling bad goods: cheaper (x0.75), paying twice the "
+        "commission, looking like good goods until used.",
     )
 
 

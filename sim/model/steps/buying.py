@@ -1,5 +1,6 @@
 """Buying: views of commerce works become orders (Rust, fan by fan), within fans'
-budgets and creators' capacity; complaints and the sales channel of each order."""
+budgets and creators' capacity, at the price of the channel each creator sells through
+today (`channel.py`); complaints of each order."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.state import F64, I64, Bool, Works, World
+from sim.model.steps.channel import PASS_THROUGH, SHOP_GUARANTEE, Channels, choose_channels
 from sim.scenario.schema import Scenario
 
 VALUE_ELASTICITY = 1.5
@@ -20,8 +22,6 @@ MAX_TRUST_TERM = 1.5
 """Highest value of the trust factor (0.5 + trust) a viewer's intent is multiplied by."""
 OWN_GOODS_INCOME = 0.35
 """Share of the price a creator keeps when selling its own goods."""
-EXTERNAL_SHARE = 0.5
-"""Share of a multi-channel creator's orders that go through its external store."""
 COMPLAINT_BAD = 0.4
 COMPLAINT_GOOD = 0.01
 """Probability that an order of bad (good) goods draws a complaint and is returned."""
@@ -44,24 +44,28 @@ class Orders:
     income: F64
 
 
-def purchase_intent(world: World, scenario: Scenario, day: int, works: Works) -> F64:
+def purchase_intent(
+    world: World, scenario: Scenario, day: int, works: Works, channels: Channels
+) -> F64:
     """Purchase probability per view of each work for a viewer of trust 0.5 (the fan's
-    own trust in the creator multiplies it in Rust): value for money against the
-    category's reference price, the creator's sales skill, live or video, the goods'
-    quality and the festival. Zero for works without goods."""
+    own trust in the creator multiplies it in Rust): value for money of the channel's
+    price against the category's reference price, the shop's guarantee, the creator's
+    sales skill, live or video, the goods' looks (a fan cannot tell bad goods before
+    use) and the festival. Zero for works without goods."""
     c, m, s, catalogue = world.creators, world.merchants, scenario, world.catalogue
     merchant = c.merchant[works.creator]
     selling = c.commerce[works.creator] & (merchant >= 0)
     mer = np.where(selling, merchant, 0)
     event = day in s.commerce.event_days
-    value = (catalogue.reference_price[m.category[mer]] / m.price[mer]) ** VALUE_ELASTICITY
+    value = (catalogue.reference_price[m.category[mer]] / channels.price) ** VALUE_ELASTICITY
     intent = (
         s.commerce.buy_rate
         * value
+        * np.where(channels.external, 1.0, SHOP_GUARANTEE)
         * c.sales_skill[works.creator]
         * np.where(works.live, s.commerce.live_multiplier, 1.0)
-        * m.quality[mer]
-        / catalogue.mean_merchant_quality
+        * m.looks[mer]
+        / catalogue.reference_quality
         * (s.commerce.event_lift if event else 1.0)
     )
     ceiling = MAX_BUY_PROBABILITY / (MAX_TRUST_TERM * FOLLOW_BUY_FACTOR)
@@ -78,19 +82,20 @@ def buy(
     rng: np.random.Generator,
 ) -> Orders:
     """Orders of the day: each from a fan who viewed the work today (Rust), within its
-    monthly budget and the creator's capacity; then each order's channel and whether it
-    draws a complaint."""
-    c, m, s, catalogue = world.creators, world.merchants, scenario, world.catalogue
+    monthly budget and the creator's capacity, in the channel its creator chose today;
+    then whether each order draws a complaint."""
+    c, m, catalogue = world.creators, world.merchants, world.catalogue
     if day % 30 == 0:
         world.fans.budget_left = world.fans.monthly_budget.copy()
     mer_of_work = np.maximum(c.merchant[works.creator], 0)
     reference = catalogue.reference_price[m.category[mer_of_work]]
     capacity = np.where(c.alive, c.capacity, 0).astype(np.int64)
+    channels = choose_channels(world, scenario, works, VALUE_ELASTICITY, rng)
     fan, idx, order_creator, price, repeat, from_follow = world.audience.buy(
         seed,
         day,
-        purchase_intent(world, scenario, day, works),
-        m.price[mer_of_work],
+        purchase_intent(world, scenario, day, works, channels),
+        channels.price,
         reference,
         FOLLOW_BUY_FACTOR,
         capacity,
@@ -98,15 +103,11 @@ def buy(
     )
     order_merchant = c.merchant[order_creator]
     own = c.own_goods[order_creator]
-    external = (
-        s.commerce.external_links
-        & c.external_store[order_creator]
-        & ~own
-        & (rng.random(idx.size) < EXTERNAL_SHARE)
-    )
+    external = channels.external[idx]
     bad = m.bad[order_merchant]
     complaint = rng.random(idx.size) < np.where(bad, COMPLAINT_BAD, COMPLAINT_GOOD)
-    share = np.where(own, OWN_GOODS_INCOME, m.commission[order_merchant])
+    kept = np.where(own, OWN_GOODS_INCOME, m.commission[order_merchant])
+    share = np.maximum(kept - (1.0 - PASS_THROUGH) * channels.fee[idx], 0.0)
     return Orders(
         fan=fan,
         work=idx,

@@ -1,5 +1,6 @@
-"""Settlement: the day's orders booked as GMV, income, trust and penalties; quality
-checks catch sellers with complaints; creators reach follower milestones."""
+"""Settlement: the day's orders booked as GMV (gross, and net of returns), income, trust
+and penalties; quality checks inspect sellers and catch those of bad goods; creators
+reach follower milestones."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import _core
-from sim.model.state import F64, FOLLOWER_TIERS, I64, Creators, Works
+from sim.model.state import F64, FOLLOWER_TIERS, I64, Creators, Works, World
 from sim.model.steps.buying import Orders
 from sim.scenario.schema import Scenario
 
 NOT_REACHED = -1
 """Milestone day of a follower tier not reached yet."""
+COMPLAINT_ALERT = 0.1
+"""A seller whose day's complaint rate reaches this is inspected at the full rate
+(`commerce.quality_check`); below it, in proportion."""
+SPOT_CHECK_RATE = 0.02
+"""Sellers without complaints are still spot-checked at this share of the full rate."""
+DETECTION = 0.9
+"""Probability that an inspection of a seller of bad goods finds them."""
+FALSE_ALARM = 0.01
+"""Probability that an inspection of an honest seller wrongly penalises it."""
+DROP_AFTER_COMPLAINT = 0.05
+"""Probability that a creator drops the goods it carries on a day they drew complaints."""
 
 
 @dataclass
@@ -28,11 +39,14 @@ class Settlement:
     work_gmv: F64
     platform_revenue: float
     penalised: int
+    penalised_bad: int
+    """Penalised sellers who were selling bad goods."""
+    returned_gmv: float
+    """GMV of the orders returned after a complaint (gross GMV minus net GMV)."""
 
 
 def settle(
-    creators: Creators,
-    audience: _core.Audience,
+    world: World,
     scenario: Scenario,
     day: int,
     works: Works,
@@ -41,8 +55,8 @@ def settle(
 ) -> Settlement:
     """Book the day's orders: money, penalties and days without income on the creators,
     trust on each buyer's relation to its creator (up after a good order, down after a
-    complaint); return what each creator and work earned."""
-    c, s = creators, scenario
+    complaint); inspect sellers; return what each creator and work earned."""
+    c, s, audience = world.creators, scenario, world.audience
     n = len(c)
     income = np.bincount(orders.creator, weights=orders.income, minlength=n)
     gmv = np.bincount(orders.creator, weights=orders.price, minlength=n)
@@ -58,9 +72,11 @@ def settle(
     c.income += income
     c.gmv += gmv
     c.orders += count
-    caught = (complaints > 0) & (rng.random(n) < s.commerce.quality_check)
+    caught, caught_bad = inspect(world, scenario, count, complaints, rng)
     c.penalty_until[caught] = day + s.commerce.penalty_days
-    c.merchant[caught] = -1
+    world.merchants.exposed[c.merchant[caught_bad]] = True
+    dropping = (complaints > 0) & (rng.random(n) < DROP_AFTER_COMPLAINT)
+    c.merchant[caught | dropping] = -1
     earning = income > 0
     c.zero_income_days = np.where(earning, 0, c.zero_income_days + 1)
     shop_gmv = float(orders.price[orders.shop].sum())
@@ -73,7 +89,33 @@ def settle(
         work_gmv=np.bincount(orders.work, weights=orders.price, minlength=len(works)),
         platform_revenue=s.commerce.platform_commission * shop_gmv,
         penalised=int(caught.sum()),
+        penalised_bad=int(caught_bad.sum()),
+        returned_gmv=float(orders.price[orders.complaint].sum()),
     )
+
+
+def inspect(
+    world: World,
+    scenario: Scenario,
+    orders: I64,
+    complaints: I64,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The day's quality checks: a seller is inspected with probability
+    `commerce.quality_check` times its complaint rate against `COMPLAINT_ALERT` (at least
+    `SPOT_CHECK_RATE`, at most 1); an inspection finds bad goods with probability
+    `DETECTION` and wrongly penalises an honest seller with probability `FALSE_ALARM`.
+    Returns who is penalised, and who of them sold bad goods."""
+    c, m = world.creators, world.merchants
+    n = len(c)
+    selling = c.alive & c.commerce & (c.merchant >= 0)
+    alarm = complaints / np.maximum(orders, 1) / COMPLAINT_ALERT
+    rate = scenario.commerce.quality_check * np.clip(alarm, SPOT_CHECK_RATE, 1.0)
+    inspected = selling & (rng.random(n) < rate)
+    bad = selling & m.bad[np.maximum(c.merchant, 0)]
+    found = rng.random(n) < np.where(bad, DETECTION, FALSE_ALARM)
+    caught = inspected & found
+    return caught, caught & bad
 
 
 def record_milestones(creators: Creators, scenario: Scenario, day: int) -> None:

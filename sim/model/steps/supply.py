@@ -1,7 +1,9 @@
 """Supply: commerce creators choose which merchant's goods to carry.
 
 A creator looks at a few listings of its category (more when flash listing makes listing
-cheap) and carries the one with the best expected earnings per view.
+cheap) and carries the one with the best expected earnings per view. It judges a
+product's quality from a sample, so bad goods (cheaper, and paying more commission) can
+pass for good ones; goods a quality check has exposed are seen for what they are.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ LISTINGS_SEEN = {True: 8, False: 3}
 """Listings a creator compares, with and without flash listing."""
 REPICK_RATE = 0.02
 """Daily probability that a creator reconsiders the goods it carries."""
+MISREAD = 0.5
+"""Probability that a creator sampling bad goods takes them for what they look like (the
+supplier's quality) rather than what they are; exposed bad goods are never misread."""
 
 
 def choose_goods(world: World, scenario: Scenario, day: int, rng: np.random.Generator) -> int:
@@ -43,7 +48,13 @@ def choose_goods(world: World, scenario: Scenario, day: int, rng: np.random.Gene
     reference = catalogue.reference_price[merchants.category[candidates]]
     price = merchants.price[candidates]
     # Expected orders per view: value for money and quality (as in `buying.buy`).
-    appeal = (reference / price) ** VALUE_ELASTICITY * merchants.quality[candidates]
+    misread = (
+        merchants.bad[candidates]
+        & ~merchants.exposed[candidates]
+        & (rng.random(candidates.shape) < MISREAD)
+    )
+    judged = np.where(misread, merchants.looks[candidates], merchants.quality[candidates])
+    appeal = (reference / price) ** VALUE_ELASTICITY * judged
     earnings = price * np.where(
         creators.own_goods[who, None], OWN_GOODS_INCOME, merchants.commission[candidates]
     )
