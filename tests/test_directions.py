@@ -123,6 +123,11 @@ def test_the_ordinary_floor_binds_and_removing_it_lowers_the_ordinary_share() ->
     assert all(run.kpis["ordinary_share_min"] < 0.7 for run in unfloored)
 
 
+def test_a_higher_creator_commission_moves_creators_to_merchants_goods() -> None:
+    base, generous = runs("baseline"), runs("baseline", "commerce.creator_commission=0.4")
+    assert (paired(base, generous, "creators_on_merchant_goods_mean") > 0).all()
+
+
 def test_d6_fewer_middlemen_lower_prices_and_do_not_lower_orders_or_gmv() -> None:
     base, direct = runs("baseline"), runs("baseline", "commerce.middlemen=1")
     assert (paired(base, direct, "mean_price") < 0).all()

@@ -39,7 +39,7 @@ def test_orders_respect_goods_prices_budgets_and_capacity() -> None:
     # External sales only for creators with an external store, never for own goods.
     external = ~orders.shop
     assert c.external_store[orders.creator[external]].all()
-    assert not c.own_goods[orders.creator[external]].any()
+    assert not c.sells_own[orders.creator[external]].any()
 
 
 def test_creators_move_to_their_external_store_as_the_platform_commission_rises() -> None:
@@ -64,7 +64,7 @@ def test_only_creators_with_an_external_store_sell_outside_the_shop() -> None:
     )
     outside = chosen.external
     assert outside.any()
-    assert (c.external_store & ~c.own_goods)[start.feed.creator[outside]].all()
+    assert (c.external_store & ~c.sells_own)[start.feed.creator[outside]].all()
     # One channel per creator and day: all of a creator's works go the same way.
     frame = pd.DataFrame({"creator": start.feed.creator, "external": outside})
     assert (frame.groupby("creator")["external"].nunique() == 1).all()

@@ -42,3 +42,18 @@ def test_more_listings_seen_means_better_expected_earnings() -> None:
         return float(np.mean(m.price[mer] * m.commission[mer] * value))
 
     assert mean_appeal(True) > mean_appeal(False)
+
+
+def test_a_higher_offered_commission_draws_owners_to_merchants_goods() -> None:
+    def owners_selling_their_own(commission: float) -> float:
+        model = warm_model(1, f"commerce.creator_commission={commission}")
+        c = model.world.creators
+        owners = np.flatnonzero(c.alive & c.commerce & c.own_goods)
+        c.merchant[owners] = -1
+        supply.choose_goods(model.world, model.config, 1, day_rng(5, 1, SUPPLY))
+        assert (c.sells_own[~c.own_goods] == 0).all()
+        return float(c.sells_own[owners].mean())
+
+    low, high = owners_selling_their_own(0.1), owners_selling_their_own(0.6)
+    assert low > high
+    assert low > 0.5 and high < 0.5

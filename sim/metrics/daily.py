@@ -133,7 +133,7 @@ def measure(
         "penalised_creators": settled.penalised,
         "penalised_bad_creators": settled.penalised_bad,
         "penalties_on_bad_share": settled.penalised_bad / max(settled.penalised, 1),
-        "creators_on_merchant_goods": float((carrying & ~c.own_goods).sum() / n_commerce),
+        "creators_on_merchant_goods": float((carrying & ~c.sells_own).sum() / n_commerce),
         "creators_on_bad_goods": float(on_bad.sum() / n_commerce),
         "event_day": day in scenario.commerce.event_days,
     }

@@ -42,6 +42,7 @@ def creator_table(model: EcosystemModel) -> pd.DataFrame:
             "category": np.asarray(scenario.population.categories)[c.category],
             "commerce": c.commerce,
             "own_goods": c.own_goods,
+            "sells_own": c.sells_own,
             "external_store": c.external_store,
             "alive": c.alive,
             "entry_day": c.entry_day,

@@ -149,6 +149,7 @@ def make_creators(
     commerce = rng.random(n) < commerce_share
     sales_skill = rng.lognormal(0.0, p.sales_skill_sigma, n)
     minus_one = np.full(n, -1, dtype=np.int64)
+    own_goods = commerce & (rng.random(n) < OWN_GOODS_SHARE)
     return Creators(
         category=rng.integers(0, len(p.categories), n),
         commerce=commerce,
@@ -156,7 +157,8 @@ def make_creators(
         sales_skill=sales_skill,
         capacity=np.maximum(1, (CAPACITY_MEDIAN * rng.lognormal(0, 1.0, n))).astype(np.int64),
         external_store=commerce & (rng.random(n) < c.external_store_share),
-        own_goods=commerce & (rng.random(n) < OWN_GOODS_SHARE),
+        own_goods=own_goods,
+        sells_own=own_goods.copy(),
         merchant=minus_one.copy(),
         followers=np.zeros(n, np.int64),
         works_posted=np.zeros(n, np.int64),

@@ -87,6 +87,9 @@ class Creators(Table):
     capacity: I64
     external_store: Bool
     own_goods: Bool
+    """Has goods of its own (a stall or factory owner): it may sell them or merchants'."""
+    sells_own: Bool
+    """Sells its own goods now (chosen over merchants' at the commission they offer)."""
     merchant: I64
     followers: I64
     works_posted: I64

@@ -102,7 +102,7 @@ def buy(
         world.fans.budget_left,
     )
     order_merchant = c.merchant[order_creator]
-    own = c.own_goods[order_creator]
+    own = c.sells_own[order_creator]
     external = channels.external[idx]
     bad = m.bad[order_merchant]
     complaint = rng.random(idx.size) < np.where(bad, COMPLAINT_BAD, COMPLAINT_GOOD)

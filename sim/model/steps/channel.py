@@ -72,7 +72,7 @@ def choose_channels(
     """Today's channel of every creator (one draw per creator), spread to its works, and
     the price each work's goods sell at in that channel."""
     c, m, s = world.creators, world.merchants, scenario.commerce
-    can_choose = s.external_links & c.external_store & ~c.own_goods
+    can_choose = s.external_links & c.external_store & ~c.sells_own
     external_today = can_choose & (rng.random(len(c)) < external_share(scenario, value_elasticity))
     external = external_today[works.creator]
     base = m.price[np.maximum(c.merchant[works.creator], 0)]

@@ -1,7 +1,8 @@
 """Supply: commerce creators choose which merchant's goods to carry.
 
 A creator looks at a few listings of its category (more when flash listing makes listing
-cheap) and carries the one with the best expected earnings per view. It judges a
+cheap) and carries the one with the best expected earnings per view; a creator with goods
+of its own weighs them (its margin) against merchants' (the commission they offer). It judges a
 product's quality from a sample, so bad goods (cheaper, and paying more commission) can
 pass for good ones; goods a quality check has exposed are seen for what they are.
 """
@@ -55,9 +56,11 @@ def choose_goods(world: World, scenario: Scenario, day: int, rng: np.random.Gene
     )
     judged = np.where(misread, merchants.looks[candidates], merchants.quality[candidates])
     appeal = (reference / price) ** VALUE_ELASTICITY * judged
-    earnings = price * np.where(
-        creators.own_goods[who, None], OWN_GOODS_INCOME, merchants.commission[candidates]
-    )
-    best = np.argmax(earnings * appeal, axis=1)
+    # A creator with goods of its own finds them first among the listings (its own line,
+    # at its margin); the others pay the commission their merchants offer.
+    share = merchants.commission[candidates]
+    share[:, 0] = np.where(creators.own_goods[who], OWN_GOODS_INCOME, share[:, 0])
+    best = np.argmax(price * share * appeal, axis=1)
     creators.merchant[who] = candidates[np.arange(who.size), best]
+    creators.sells_own[who] = creators.own_goods[who] & (best == 0)
     return int(who.size)
