@@ -26,6 +26,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from sim import Scenario, ScenarioError
+from sim.analysis.levers import CHANNELS as _CHANNELS
 from sim.commands.terminal import format_value
 from sim.scenario.errors import from_validation_error
 
@@ -40,46 +41,9 @@ JS_SAFE_INT = 2**53 - 1
 
 Kind = Literal["bool", "choice", "int", "float", "int_list", "text_list"]
 
-CHANNELS: dict[str, str] = {
-    **dict.fromkeys(
-        ("traffic.base_exposure", "traffic.stage_quotas", "traffic.promote_share",
-         "traffic.conversion_prior"),
-        "which works reach fans, so who gains followers",
-    ),
-    **dict.fromkeys(
-        ("traffic.gini_cap", "traffic.ordinary_floor", "traffic.method",
-         "traffic.head_follower_share"),
-        "the boost layer across creators",
-    ),
-    **dict.fromkeys(
-        ("traffic.feed", "traffic.covers_per_screen", "traffic.follow_rate"),
-        "choice vs push: what fans view and follow",
-    ),
-    "traffic.follow_page_weight": "share of attention spent on followed creators: repeat "
-    "purchase, private traffic",
-    "commerce.platform_commission": "shop prices and the creators' channel choice (shop vs "
-    "external)",
-    "commerce.creator_commission": "which goods creators carry; creator income, entry and exit",
-    **dict.fromkeys(
-        ("commerce.external_links", "commerce.external_store_share"),
-        "channel choice: natural traffic of the other store vs the shop's ease and guarantees",
-    ),
-    **dict.fromkeys(
-        ("commerce.source_goods", "commerce.source_goods_share", "commerce.middlemen",
-         "commerce.middleman_markup"),
-        "prices against a market reference price, hence orders and GMV",
-    ),
-    "commerce.flash_listing": "the cost of listing: how many merchants and products there are",
-    **dict.fromkeys(
-        ("commerce.quality_check", "commerce.penalty_days", "commerce.bad_quality_share"),
-        "which sellers are caught: bad goods, complaints, trust",
-    ),
-    **dict.fromkeys(
-        ("commerce.event_days", "commerce.event_lift"), "purchase intent on the festival days"
-    ),
-}  # fmt: skip
-"""Each lever's channel (DESIGN.md §5); levers not listed are world or calibration
-parameters, said so in their help."""
+CHANNELS = _CHANNELS
+"""Each lever's channel (DESIGN.md §5, :data:`sim.analysis.levers.CHANNELS`); levers not
+listed are world or calibration parameters, said so in their help."""
 
 
 @dataclass(frozen=True)
