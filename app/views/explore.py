@@ -156,7 +156,8 @@ def run_settings() -> None:
     )  # fmt: skip
     right.selectbox(
         "days", sorted({*policies.DAY_CHOICES, int(state["explore.days"])}), key="explore.days",
-        help="Days each run simulates. The 1106 festival is on days 309-310.",
+        help="Days each run simulates from 1 January 2019 (day 0). The 1106 festival "
+        "is on days 308-309 (5-6 November).",
     )  # fmt: skip
     st.radio(
         "resolution",
