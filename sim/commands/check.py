@@ -17,6 +17,7 @@ from sim.scenario.memory import (
     estimate_memory_bytes,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.timeline import changes
 
 
 def _execute(args: argparse.Namespace) -> int:
@@ -87,25 +88,19 @@ def _day(day: int) -> str:
 
 def timeline_lines(scenario: Scenario) -> list[str]:
     """``timeline:`` and one row per lever change: day, date, lever, old and new value."""
-    if not scenario.timeline:
+    found = changes(scenario)
+    if not found:
         return ["timeline: none (every lever holds for the whole run)"]
-    in_force = dict(scenario.phases())
-    rows = []
-    before = scenario  # the values before any entry, a day-0 one too
-    for entry in scenario.timeline:
-        old = before.model_dump(mode="json")
-        late = "  (after the run's last day)" if entry.day >= scenario.run.days else ""
-        for path, value in entry.set.items():
-            group, _, name = path.partition(".")
-            rows.append(
-                (
-                    f"day {entry.day}",
-                    date_of(entry.day).isoformat(),
-                    path,
-                    f"{format_value(old[group][name])} -> {format_value(value)}{late}",
-                )
-            )
-        before = in_force[entry.day]
+    rows = [
+        (
+            f"day {change.day}",
+            change.date,
+            change.path,
+            f"{format_value(change.before)} -> {format_value(change.after)}"
+            + ("" if change.in_run else "  (after the run's last day)"),
+        )
+        for change in found
+    ]
     return ["timeline:", format_table(rows, "rlll", indent=2)]
 
 

@@ -11,14 +11,24 @@ the population and the run's settings hold for the whole run. An entry may lie p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sim.scenario.dates import date_of
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario, TimelineEntry
 
-__all__ = ["FIXED_GROUPS", "TIMELINE_GROUPS", "check_path", "normalised", "phases"]
+__all__ = [
+    "FIXED_GROUPS",
+    "TIMELINE_GROUPS",
+    "Change",
+    "changes",
+    "check_path",
+    "normalised",
+    "phases",
+]
 
 TIMELINE_GROUPS = ("traffic", "commerce")
 """The groups whose levers a timeline may change."""
@@ -125,3 +135,36 @@ def phases(scenario: Scenario) -> tuple[tuple[int, Scenario], ...]:
     """``(first day, scenario in force)`` for day 0 and each later entry, in order of day
     (see :meth:`sim.scenario.schema.Scenario.phases`)."""
     return tuple(_resolve(_without_timeline(scenario), scenario.timeline))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One lever changed by a timeline: from which day, and from what to what."""
+
+    day: int
+    path: str
+    before: Any
+    after: Any
+    """Both as JSON data (``null``, lists), as a scenario file writes them."""
+    in_run: bool
+    """Whether the day comes in the scenario's run (``day < run.days``)."""
+
+    @property
+    def date(self) -> str:
+        """The day's date, ``2019-10-01`` (day 0 is 1 January 2019)."""
+        return date_of(self.day).isoformat()
+
+
+def changes(scenario: Scenario) -> list[Change]:
+    """Every lever change of the timeline, in order: what ``ecosim check`` and the app
+    show."""
+    found: list[Change] = []
+    before = scenario.model_dump(mode="json")
+    in_force = dict(phases(scenario))
+    for entry in scenario.timeline:
+        for path, value in entry.set.items():
+            group, _, name = path.partition(".")
+            old = before[group][name]
+            found.append(Change(entry.day, path, old, value, entry.day < scenario.run.days))
+        before = in_force[entry.day].model_dump(mode="json")
+    return found
