@@ -233,6 +233,7 @@ def test_values_are_kept_as_validated_and_the_hash_includes_the_timeline() -> No
     as_float = parse_scenario("name: x\n", [timeline(5, "traffic.conversion_prior: 20.0")])
     assert as_int.timeline[0].set == {"traffic.conversion_prior": 20.0}
     assert as_int.scenario_hash() == as_float.scenario_hash() != plain.scenario_hash()
+    assert hash(as_int) == hash(as_float)  # frozen and hashable, like any scenario
     assert parse_scenario("name: x\ntimeline: []\n").scenario_hash() == plain.scenario_hash()
     later = parse_scenario("name: x\n", [timeline(6, "traffic.conversion_prior: 20")])
     assert later.scenario_hash() != as_int.scenario_hash()

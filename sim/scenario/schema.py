@@ -387,6 +387,10 @@ class TimelineEntry(BaseModel):
         "their values from that day on.",
     )
 
+    def __hash__(self) -> int:
+        """Hashable like the rest of a frozen scenario, although ``set`` is a mapping."""
+        return hash((self.day, json.dumps(self.set, sort_keys=True)))
+
     @field_validator("set")
     @classmethod
     def _levers_only(cls, levers: dict[str, Any]) -> dict[str, Any]:
