@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.dates import date_of
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, unknown_key_reason
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario, TimelineEntry
@@ -34,9 +34,9 @@ TIMELINE_GROUPS = ("traffic", "commerce")
 """The groups whose levers a timeline may change."""
 
 FIXED_GROUPS = {
-    "population": "cannot change mid-run: the population group sizes and draws the world at "
-    "day 0 (agent counts, resolution, the creators' traits) and holds its calibrated "
-    "behaviour; a timeline changes traffic and commerce levers only",
+    "population": "cannot change mid-run: the population settings size and draw the world "
+    "at day 0 (agent counts, resolution, the agents' traits and calibrated rates); a "
+    "timeline changes traffic and commerce levers only",
     "run": "cannot change mid-run: the run's length and seed belong to the whole run",
 }
 """Why the other groups cannot be changed by a timeline."""
@@ -45,8 +45,7 @@ FIXED_GROUPS = {
 def check_path(path: object) -> None:
     """Raise, naming ``path``, unless it is the dotted path of one lever a timeline may
     change (``traffic.gini_cap``, ``commerce.source_goods``, ...)."""
-    from sim.scenario.errors import unknown_key_reason
-    from sim.scenario.schema import Scenario, lever_paths
+    from sim.scenario.schema import lever_paths
 
     if not isinstance(path, str):
         raise ScenarioError(str(path), "must be a lever path (like traffic.gini_cap)")
@@ -54,11 +53,11 @@ def check_path(path: object) -> None:
     if group in FIXED_GROUPS:
         raise ScenarioError(path, FIXED_GROUPS[group])
     if group not in TIMELINE_GROUPS:
-        allowed = [g for g in Scenario.model_fields if g in TIMELINE_GROUPS]
+        reason = unknown_key_reason(list(TIMELINE_GROUPS), group)
         raise ScenarioError(
             path,
             "must be a lever path (like traffic.gini_cap): "
-            + unknown_key_reason(allowed, group).replace("unknown setting", "unknown group"),
+            + reason.replace("unknown setting", "unknown group"),
         )
     if not name:
         raise ScenarioError(path, "must name one lever (like traffic.gini_cap), not a group")
