@@ -58,6 +58,8 @@ def run_key(scenario: sim.Scenario, seed: int) -> str:
     data = scenario.model_dump(mode="json")
     data.pop("name")
     data.pop("description")
+    if not data["timeline"]:  # as before timelines existed: the saved runs still match
+        del data["timeline"]
     data["run"]["seed"] = seed
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]

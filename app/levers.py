@@ -300,10 +300,12 @@ def _slider_low(lever: Lever) -> float:
 
 
 def load_into_widgets(prefix: str, scenario: Scenario) -> None:
-    """Set every lever widget (and the name) to ``scenario``'s values before they render."""
+    """Set every lever widget (and the name) to ``scenario``'s values before they render;
+    its timeline is kept as it is (the widgets edit the levers from day 0)."""
     data = scenario.model_dump(mode="json")
     st.session_state[widget_key(prefix, "name")] = scenario.name
     st.session_state[widget_key(prefix, "description")] = scenario.description
+    st.session_state[widget_key(prefix, "timeline")] = data["timeline"]
     for group, group_levers in levers().items():
         for lever in group_levers:
             set_lever(prefix, lever, data[group][lever.name])
@@ -316,6 +318,7 @@ def widget_data(prefix: str) -> tuple[dict[str, Any], dict[str, str]]:
     data: dict[str, Any] = {
         "name": state[widget_key(prefix, "name")],
         "description": state[widget_key(prefix, "description")],
+        "timeline": state.get(widget_key(prefix, "timeline"), []),
     }
     errors: dict[str, str] = {}
     for group, group_levers in levers().items():

@@ -255,6 +255,34 @@ def test_a_good_upload_loads_its_levers() -> None:
     assert at.selectbox(key="explore.traffic.feed").value == "single_column"
 
 
+def test_a_scenario_with_a_timeline_runs_with_it_and_lists_it() -> None:
+    at = open_app(**{**TINY, "seeds": "1"})
+    text = (
+        b"name: launch\ntimeline:\n  - day: 5\n    set: {commerce.source_goods: true}\n"
+        b"  - day: 400\n    set: {traffic.gini_cap: 0.5}\n"
+    )
+    at.file_uploader(key="explore.upload").upload("launch.yaml", text, "text/yaml").run()
+    assert_no_exception(at)
+    assert not errors(at)
+    (expander,) = [e for e in at.expander if e.label.startswith("Timeline")]
+    assert expander.label == "Timeline: 2 changes"
+    listed = " ".join(m.value for m in expander.markdown)
+    assert "day 5 (2019-01-06): `commerce.source_goods` false → true" in listed
+    assert f"after a {DAYS}-day run" in listed
+    at.slider(key="explore.traffic.gini_cap").set_value(0.45).run()  # an edit keeps it
+    at.button(key=RUN).click().run()
+    assert_no_exception(at)
+    job = at.session_state["explore.job"]
+    while not job.done:
+        job.wait(60)
+        job.poll()
+    (result,) = job.results("launch")
+    assert result.scenario.traffic.gini_cap == pytest.approx(0.45)
+    assert [entry.day for entry in result.scenario.timeline] == [5, 400]
+    value_for_money = result.daily["value_for_money"]
+    assert value_for_money.iloc[5:].mean() > value_for_money.iloc[:5].mean()  # source goods
+
+
 # -- running against the baseline -----------------------------------------------------------
 
 

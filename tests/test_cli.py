@@ -66,8 +66,10 @@ def test_schema_prints_valid_json_schema() -> None:
         "commerce",
         "population",
         "run",
+        "timeline",
     }
     assert schema["$defs"]["TrafficPolicy"]["properties"]["gini_cap"]["description"]
+    assert set(schema["$defs"]["TimelineEntry"]["properties"]) == {"day", "set"}
 
 
 def test_check_summarises_a_scenario() -> None:

@@ -47,7 +47,8 @@ def baseline_run() -> tuple[EcosystemModel, list[Any]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["baseline", "centralized", "source_goods", "no_fairness", "large"]
+    "name",
+    ["baseline", "centralized", "source_goods", "source_goods_launch", "no_fairness", "large"],
 )
 def test_shipped_scenarios_run_end_to_end(name: str) -> None:
     model = EcosystemModel(small_scenario(name, "run.days=12"))

@@ -11,6 +11,7 @@ import sim
 from app import charts, downloads, jobs, kpis, levers, policies, streaming
 from app.policies import query_text
 from sim.metrics.display import daily_display
+from sim.scenario.timeline import changes
 
 PREFIX = "explore"
 JOB = "explore.job"
@@ -156,7 +157,8 @@ def run_settings() -> None:
     )  # fmt: skip
     right.selectbox(
         "days", sorted({*policies.DAY_CHOICES, int(state["explore.days"])}), key="explore.days",
-        help="Days each run simulates. The 1106 festival is on days 309-310.",
+        help="Days each run simulates from 1 January 2019 (day 0). The 1106 festival "
+        "is on days 308-309 (5-6 November).",
     )  # fmt: skip
     st.radio(
         "resolution",
@@ -203,6 +205,29 @@ def lever_widgets(reference: sim.Scenario, problems: dict[str, str]) -> None:
             "calibrated to the seed document's facts."
         )
         levers.render_group(PREFIX, world, reference, problems)
+
+
+def timeline_summary(edited: sim.Scenario | None, days: int, problems: dict[str, str]) -> None:
+    """The timeline the scenario brought from its file, which runs with it: each change
+    applies from its day on top of the levers above (those apply from day 0)."""
+    if "timeline" in problems:
+        st.error(f"`timeline`: {problems['timeline']}", icon=":material/error:")
+    found = changes(edited) if edited is not None else []
+    if not found:
+        return
+    with st.expander(f"Timeline: {len(found)} change{'s' if len(found) > 1 else ''}"):
+        st.caption(
+            "From the scenario file (day 0 is 1 January 2019). Each change applies from "
+            "its day on, on top of the levers above, which apply from day 0; edit the "
+            "file to change the timeline."
+        )
+        lines = [
+            f"- day {c.day} ({c.date}): `{c.path}` {levers.edit_text(c.before)} → "
+            f"{levers.edit_text(c.after)}"
+            + ("" if c.day < days else f" *(after a {days}-day run)*")
+            for c in found
+        ]
+        st.markdown("\n".join(lines))
 
 
 def policy_labels(reference: sim.Scenario, edited: sim.Scenario) -> tuple[str, str]:
@@ -312,6 +337,7 @@ with st.sidebar:
     sidebar_sources()
     run_settings()
     lever_widgets(pinned, problems)
+    timeline_summary(edited, days, problems)
     save_and_pin(edited, problems)
     downloads.scenario_file(edited or pinned).button(st.sidebar)
 pressed = streaming.run_bar("explore", "Run", blocked, estimate, job, bar)

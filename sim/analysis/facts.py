@@ -85,9 +85,17 @@ def _at_most(high: float) -> Callable[[float], bool]:
     return lambda v: bool(v <= high)
 
 
-def _cap(run: RunResult) -> float:
-    cap = run.scenario.traffic.gini_cap
-    return 1.0 if cap is None else cap
+def _gini_over_cap(run: RunResult) -> float:
+    """The highest daily exposure Gini minus the cap in force that day (a timeline may
+    move the cap; no cap counts as 1)."""
+    days = run.daily["day"].to_numpy()
+    if days.size == 0:
+        return float("nan")
+    cap = np.ones(len(days))
+    for first, scenario in run.scenario.phases():
+        value = scenario.traffic.gini_cap
+        cap[days >= first] = 1.0 if value is None else value
+    return float((run.daily["exposure_gini"].to_numpy() - cap).max())
 
 
 FACTS: tuple[Fact, ...] = (
@@ -109,7 +117,7 @@ FACTS: tuple[Fact, ...] = (
         "F3",
         "highest daily exposure Gini minus the cap",
         "<= 0",
-        lambda r: float(r.daily["exposure_gini"].max() - _cap(r)),
+        _gini_over_cap,
         _at_most(0.0),
     ),
     Fact(

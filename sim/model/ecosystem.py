@@ -2,11 +2,15 @@
 
 The day is one pipeline over whole populations, one step module each
 (:mod:`sim.model.steps`): entry and exit, supply, content, allocation (Rust), viewing
-(Rust), buying (Rust), settlement, promotion; then the day is measured.
+(Rust), buying (Rust), settlement, promotion; then the day is measured. Every step and
+the measurement read the scenario in force that day: the scenario with its timeline's
+entries up to that day applied (:mod:`sim.scenario.timeline`); on a day an entry comes,
+the levers built into the world change first (:mod:`sim.model.steps.policy`).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,13 +23,14 @@ from sim.metrics.daily import measure
 from sim.model.agents import Creator, Fan, Merchant, RowAgent, Supplier
 from sim.model.events import EventLog
 from sim.model.population import build_world
-from sim.model.randomness import CONTENT, FILL, LIFECYCLE, SETTLE, SUPPLY, day_rng
+from sim.model.randomness import CONTENT, FILL, LIFECYCLE, POLICY, SETTLE, SUPPLY, day_rng
 from sim.model.state import I64, Works, World
 from sim.model.steps import (
     allocation,
     buying,
     content,
     entry_exit,
+    policy,
     promotion,
     settlement,
     supply,
@@ -54,7 +59,8 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
     **levers
         Any setting of the scenario by its name, e.g. ``gini_cap=0.4, fans=20000,
         days=90`` (names are unique across the scenario's groups; see
-        :func:`sim.scenario.schema.lever_paths`). Validated like a scenario file.
+        :func:`sim.scenario.schema.lever_paths`), and ``timeline``. Validated like a
+        scenario file.
 
     Examples
     --------
@@ -84,9 +90,13 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         super().__init__(rng=seed)
         # Mesa 3.5 reserves `Model.scenario` for its own experiment objects.
         self.config = scenario
+        """The scenario as given, with its timeline (see `scenario_on` for a day's)."""
+        phases = scenario.phases()
+        self._phase_days = [day for day, _ in phases]
+        self._phases = [in_force for _, in_force in phases]
         self.seed = seed
         self.day = 0
-        self.world = build_world(self.rng, scenario)
+        self.world = build_world(self.rng, self.scenario_on(0))
         self.today: dict[str, Any] = {}
         self.events = EventLog() if events else None
         """The day's orders and follows, one row each, when asked for (``events=True``)."""
@@ -99,9 +109,19 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         )
 
     # -- the day -----------------------------------------------------------------------
+    def scenario_on(self, day: int) -> Scenario:
+        """The scenario in force on `day`: `config` with every timeline entry up to that
+        day applied (it has no timeline of its own)."""
+        return self._phases[bisect.bisect_right(self._phase_days, day) - 1]
+
     def step(self) -> None:
         """Simulate one day."""
-        world, scenario, seed, day = self.world, self.config, self.seed, self.day
+        world, seed, day = self.world, self.seed, self.day
+        scenario = self.scenario_on(day)
+        if day > 0 and day in self._phase_days:
+            policy.apply_changes(
+                world, self.scenario_on(day - 1), scenario, day_rng(seed, day, POLICY)
+            )
         turnover = entry_exit.update(world, scenario, day, day_rng(seed, day, LIFECYCLE))
         supply.choose_goods(world, scenario, day, day_rng(seed, day, SUPPLY))
         served = serve_feed(world, scenario, seed, day)
@@ -216,7 +236,7 @@ def serve_feed(world: World, scenario: Scenario, seed: int, day: int) -> ServedF
 
 def _lever_overrides(levers: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments named by setting (``gini_cap``) as dotted paths."""
-    paths = lever_paths()
+    paths = {**lever_paths(), "timeline": "timeline"}
     overrides = {}
     for name, value in levers.items():
         if name not in paths:

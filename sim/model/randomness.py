@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 INIT, LIFECYCLE, SUPPLY, CONTENT, SETTLE, FILL = range(6)
+POLICY = 100
+"""The timeline's hooks (sim.model.steps.policy): apart from the day's steps, so that a
+new step's purpose can take the next number without sharing draws with them."""
 
 
 def day_rng(seed: int, day: int, purpose: int) -> np.random.Generator:

@@ -61,10 +61,23 @@ def from_validation_error(error: ValidationError, model: type[BaseModel]) -> Sce
     details = error.errors(include_url=False)
     first = details[0]
     reason = _reason(first, model)
+    path = format_path(first["loc"])
+    inner = first.get("ctx", {}).get("error")
+    if first["type"] == "value_error" and isinstance(inner, ScenarioError):
+        # A validator that names a field inside its own (a timeline entry's lever).
+        path, reason = _join(first["loc"], inner.path), inner.reason
     others = len(details) - 1
     if others:
         reason += f" (and {others} more problem{'s' if others > 1 else ''})"
-    return ScenarioError(format_path(first["loc"]), reason)
+    return ScenarioError(path, reason)
+
+
+def _join(loc: Sequence[int | str], inner: str) -> str:
+    """``timeline`` and ``[0].set.traffic.gini_cap`` as ``timeline[0].set.traffic.gini_cap``."""
+    outer = format_path(loc) if loc else ""
+    if not outer:
+        return inner
+    return outer + inner if inner.startswith("[") else f"{outer}.{inner}"
 
 
 def _reason(detail: ErrorDetails, model: type[BaseModel]) -> str:

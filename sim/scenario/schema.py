@@ -32,6 +32,7 @@ __all__ = [
     "Population",
     "RunSettings",
     "Scenario",
+    "TimelineEntry",
     "TrafficPolicy",
     "lever_paths",
 ]
@@ -198,9 +199,10 @@ class CommercePolicy(BaseModel):
         tuple[Annotated[int, Field(ge=0, le=100_000), BeforeValidator(_reject_bool)], ...],
         AfterValidator(_check_unique),
     ] = Field(
-        (309, 310),
+        (308, 309),
         max_length=366,
-        description="Days (0-based) of the promotional festival ('1106').",
+        description="Days (0-based) of the promotional festival ('1106': 5-6 November 2019, "
+        "day 0 being 1 January 2019).",
     )
     event_lift: Float = Field(
         4.0, ge=1, le=50, description="Multiplier on purchase intent during event days."
@@ -379,6 +381,43 @@ def lever_paths() -> dict[str, str]:
     return paths
 
 
+class TimelineEntry(BaseModel):
+    """Levers set from a given day on: ``{day: 273, set: {commerce.source_goods: true}}``.
+
+    Each key of ``set`` is the dotted path of a traffic or commerce lever; the values are
+    checked like ``--set`` against the scenario in force that day
+    (:mod:`sim.scenario.timeline`).
+    """
+
+    model_config = _CONFIG
+
+    day: Int = Field(
+        ge=0,
+        le=100_000,
+        description="First day (0-based; day 0 is 1 January 2019) the levers take their "
+        "new values; a day past run.days never comes in that run.",
+    )
+    set: dict[str, Any] = Field(
+        min_length=1,
+        description="Lever paths (traffic.* and commerce.*, like traffic.gini_cap) and "
+        "their values from that day on.",
+    )
+
+    def __hash__(self) -> int:
+        """Hashable like the rest of a frozen scenario, although ``set`` is a mapping."""
+        return hash((self.day, json.dumps(self.set, sort_keys=True)))
+
+    @field_validator("set")
+    @classmethod
+    def _levers_only(cls, levers: dict[str, Any]) -> dict[str, Any]:
+        """Every key names one lever a timeline may change (see timeline.check_path)."""
+        from sim.scenario.timeline import check_path
+
+        for path in levers:
+            check_path(path)
+        return levers
+
+
 class Scenario(BaseModel):
     """One complete, validated simulation setup."""
 
@@ -402,6 +441,42 @@ class Scenario(BaseModel):
         default_factory=Population, description="Agent counts, scale and turnover."
     )
     run: RunSettings = Field(default_factory=RunSettings, description="Length and seed.")
+    timeline: tuple[TimelineEntry, ...] = Field(
+        (),
+        max_length=1000,
+        description="Lever changes from given days on, in order of day (one entry a day): "
+        "the scenario in force on a day is this one with every entry up to that day "
+        "applied.",
+    )
+
+    @field_validator("timeline")
+    @classmethod
+    def _timeline_applies(
+        cls, timeline: tuple[TimelineEntry, ...], info: ValidationInfo
+    ) -> tuple[TimelineEntry, ...]:
+        """Each entry's values are valid on top of the scenario in force before it;
+        they are kept as validated (``20`` for a float lever reads ``20.0``)."""
+        if not timeline:
+            return timeline
+        from sim.scenario.timeline import normalised
+
+        groups = ("name", "description", *LEVER_GROUPS)
+        if any(group not in info.data for group in groups):
+            return timeline  # another field is invalid: that error is reported instead
+        base = Scenario.model_construct(**{group: info.data[group] for group in groups})
+        return normalised(base, timeline)
+
+    def phases(self) -> tuple[tuple[int, Scenario], ...]:
+        """``(first day, scenario in force from that day)`` for day 0 and every timeline
+        entry, in order of day; the scenarios in force carry no timeline of their own.
+
+        >>> base = Scenario(timeline=[{"day": 10, "set": {"traffic.gini_cap": 0.5}}])
+        >>> [(day, s.traffic.gini_cap) for day, s in base.phases()]
+        [(0, 0.6), (10, 0.5)]
+        """
+        from sim.scenario.timeline import phases
+
+        return phases(self)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A validated copy with each dotted path set to its value.
@@ -425,8 +500,12 @@ class Scenario(BaseModel):
 
         The seed is left out so that all seeds of one scenario share a run directory
         (``scenario=<name>-<hash[:8]>/seed=<seed>``); any other change gives a new hash.
+        An empty timeline is left out too, so that a scenario without one keeps the hash
+        it had before timelines existed.
         """
         data = self.model_dump(mode="json")
         del data["run"]["seed"]
+        if not data["timeline"]:
+            del data["timeline"]
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(canonical.encode("ascii")).hexdigest()
