@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.metrics.summary import daily_frame
-from sim.model import EcosystemModel
+from sim.model import EcosystemModel, population
 from sim.model.steps.policy import HOOKS
 from sim.runs.directory import RUN_GLOB, run_name
 from sim.runs.run import save_run, simulate
@@ -155,7 +155,14 @@ def test_share_levers_move_their_rows_toward_the_new_share() -> None:
     supplier_quality = world.suppliers.quality[world.merchants.supplier]
     assert np.allclose(world.merchants.quality[bad], 0.3 * supplier_quality[bad])
     assert np.allclose(world.merchants.quality[~bad], supplier_quality[~bad])
-    assert world.catalogue.mean_merchant_quality == pytest.approx(world.merchants.quality.mean())
+    # Prices follow: bad goods are the cheaper ones, through the chain in force.
+    m = world.merchants
+    layers = np.where(m.source_goods, 0, changed.scenario_on(CHANGE_DAY).commerce.middlemen)
+    expected = population.merchant_prices(
+        world.suppliers.unit_cost[m.supplier], layers, bad, changed.scenario_on(CHANGE_DAY)
+    )
+    np.testing.assert_allclose(m.price, expected)
+    assert not (m.exposed & ~bad).any()
 
 
 def test_creator_commission_change_scales_every_merchants_commission() -> None:

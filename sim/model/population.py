@@ -11,6 +11,7 @@ from sim.model.state import (
     FOLLOWER_TIERS,
     I64,
     RECENT_DAYS,
+    Bool,
     Catalogue,
     Creators,
     Fans,
@@ -69,6 +70,29 @@ BAD_QUALITY_FACTOR = 0.3
 """What is left of the supplier's quality in bad goods, once used."""
 
 
+COMMISSION_BOUNDS = (0.01, 0.9)
+"""Bounds of the commission a merchant offers creators."""
+
+
+def merchant_prices(unit_cost: F64, layers: I64, bad: Bool, scenario: Scenario) -> F64:
+    """A merchant's price: its supplier's unit cost through `layers` middlemen and its own
+    margin; bad goods sell cheaper (`BAD_PRICE_FACTOR`)."""
+    c = scenario.commerce
+    price: F64 = (
+        unit_cost
+        * (1.0 + c.middleman_markup) ** layers
+        * (1.0 + MERCHANT_MARGIN)
+        * np.where(bad, BAD_PRICE_FACTOR, 1.0)
+    )
+    return price
+
+
+def goods_quality(looks: F64, bad: Bool) -> F64:
+    """What goods are once used: what they look like, or `BAD_QUALITY_FACTOR` of it."""
+    quality: F64 = np.where(bad, BAD_QUALITY_FACTOR, 1.0) * looks
+    return quality
+
+
 def category_reference_prices(scenario: Scenario) -> F64:
     """The price a fan considers fair per category: the market's price of the same goods,
     through the classic chain (`MARKET_CHAIN`), whatever our own chain is."""
@@ -118,20 +142,15 @@ def make_merchants(rng: np.random.Generator, scenario: Scenario, suppliers: Supp
     source = c.source_goods & suppliers.in_programme[supplier]
     layers = np.where(source, 0, c.middlemen)
     bad = rng.random(n) < c.bad_quality_share
-    price = (
-        suppliers.unit_cost[supplier]
-        * (1.0 + c.middleman_markup) ** layers
-        * (1.0 + MERCHANT_MARGIN)
-        * np.where(bad, BAD_PRICE_FACTOR, 1.0)
-    )
+    price = merchant_prices(suppliers.unit_cost[supplier], layers, bad, scenario)
     looks = suppliers.quality[supplier]
     offered = c.creator_commission * rng.lognormal(0, 0.25, n)
     return Merchants(
         category=category,
         supplier=supplier,
         price=price,
-        quality=np.where(bad, BAD_QUALITY_FACTOR, 1.0) * looks,
-        commission=np.clip(offered * np.where(bad, BAD_COMMISSION_FACTOR, 1.0), 0.01, 0.9),
+        quality=goods_quality(looks, bad),
+        commission=np.clip(offered * np.where(bad, BAD_COMMISSION_FACTOR, 1.0), *COMMISSION_BOUNDS),
         external=c.external_links & (rng.random(n) < 0.3),
         source_goods=source,
         bad=bad,

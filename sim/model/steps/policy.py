@@ -18,18 +18,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.model.population import MERCHANT_MARGIN, category_reference_prices
+from sim.model.population import (
+    BAD_COMMISSION_FACTOR,
+    COMMISSION_BOUNDS,
+    category_reference_prices,
+    goods_quality,
+    merchant_prices,
+)
 from sim.model.state import Bool, World
 from sim.model.steps.promotion import retire_lives
 from sim.scenario.schema import Scenario, lever_paths
 
 __all__ = ["HOOKS", "apply_changes", "changed_levers", "move_share"]
-
-BAD_GOODS_QUALITY = 0.3
-"""Quality of a bad merchant's goods relative to its supplier's (as make_merchants draws
-them)."""
-COMMISSION_BOUNDS = (0.01, 0.9)
-"""Bounds of a merchant's commission (as make_merchants draws them)."""
 
 Hook = Callable[[World, Scenario, Scenario, np.random.Generator], None]
 """``hook(world, before, after, rng)``: the world moved from ``before``'s levers to
@@ -58,8 +58,8 @@ def reprice_goods(
 ) -> None:
     """Source goods and middlemen: suppliers join or leave the programme when its share
     changes; every merchant's price is its supplier's cost through the middlemen layers
-    it now has (none for a supplier in a running programme); the fans' reference price
-    is the cost through the usual chain again."""
+    it now has (none for a supplier in a running programme). The fans' reference price
+    is the market's (the classic chain), which our own chain does not move."""
     suppliers, merchants, c = world.suppliers, world.merchants, after.commerce
     old_share, new_share = before.commerce.source_goods_share, c.source_goods_share
     if new_share != old_share:
@@ -70,10 +70,8 @@ def reprice_goods(
     source = c.source_goods & suppliers.in_programme[merchants.supplier]
     layers = np.where(source, 0, c.middlemen)
     merchants.source_goods = source
-    merchants.price = (
-        suppliers.unit_cost[merchants.supplier]
-        * (1.0 + c.middleman_markup) ** layers
-        * (1.0 + MERCHANT_MARGIN)
+    merchants.price = merchant_prices(
+        suppliers.unit_cost[merchants.supplier], layers, merchants.bad, after
     )
     world.catalogue.reference_price = category_reference_prices(after)
 
@@ -85,7 +83,10 @@ def rescale_commissions(
     their spread is kept (from a lever of 0 they all pay the new level)."""
     merchants = world.merchants
     old, new = before.commerce.creator_commission, after.commerce.creator_commission
-    level = merchants.commission * (new / old) if old > 0 else np.full(len(merchants), new)
+    if old > 0:
+        level = merchants.commission * (new / old)
+    else:
+        level = new * np.where(merchants.bad, BAD_COMMISSION_FACTOR, 1.0)
     merchants.commission = np.clip(level, *COMMISSION_BOUNDS)
 
 
@@ -107,8 +108,9 @@ def reassign_bad_goods(
     world: World, before: Scenario, after: Scenario, rng: np.random.Generator
 ) -> None:
     """Bad quality share: merchants turn to bad goods (or back to good ones); their
-    quality follows, and so does the mean quality purchase intent is judged against."""
-    merchants, suppliers = world.merchants, world.suppliers
+    quality, price and the commission they offer follow (bad goods: cheaper, paying
+    more); goods that turn good are no longer exposed."""
+    merchants = world.merchants
     everyone = np.ones(len(merchants), bool)
     bad = move_share(
         merchants.bad,
@@ -118,10 +120,16 @@ def reassign_bad_goods(
         rng,
     )
     turned = bad != merchants.bad
-    supplier_quality = suppliers.quality[merchants.supplier[turned]]
-    merchants.quality[turned] = np.where(bad[turned], BAD_GOODS_QUALITY, 1.0) * supplier_quality
+    merchants.quality[turned] = goods_quality(merchants.looks[turned], bad[turned])
+    factor = np.where(bad[turned], BAD_COMMISSION_FACTOR, 1.0 / BAD_COMMISSION_FACTOR)
+    offered = merchants.commission[turned] * factor
+    merchants.commission[turned] = np.clip(offered, *COMMISSION_BOUNDS)
+    merchants.exposed[turned & ~bad] = False
     merchants.bad = bad
-    world.catalogue.mean_merchant_quality = float(merchants.quality.mean())
+    layers = np.where(merchants.source_goods, 0, after.commerce.middlemen)
+    merchants.price = merchant_prices(
+        world.suppliers.unit_cost[merchants.supplier], layers, bad, after
+    )
 
 
 def end_climbs_past_the_last_stage(
