@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::draw;
 use super::relations::{Relation, BOUGHT};
+use super::view::{split_page, FollowView};
 use super::{
     day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FAN_CHUNK,
     STRANGER_TRUST, TRUST_FLOOR,
@@ -218,21 +219,49 @@ impl Audience {
     /// parallel with the fan's own stream; fans in order.
     fn follow_candidates(&self, seed: u64, day: u64, offers: &Offers<'_>) -> Vec<(u32, u32)> {
         let viewed = &self.viewed;
-        let parts: Vec<Vec<(u32, u32)>> = viewed
-            .follow_pages
+        // Creators with a work on offer today: a fan following none of them on its page
+        // has no candidate, and its page need not be split over works.
+        let mut offered = vec![false; self.n_creators()];
+        for (w, &p) in offers.p_buy.iter().enumerate() {
+            if p > 0.0 {
+                offered[viewed.work_creator[w] as usize] = true;
+            }
+        }
+        let offered = &offered;
+        let parts: Vec<Vec<(u32, u32)>> = self
+            .today
+            .pages
             .par_iter()
             .enumerate()
             .map(|(c, chunk)| {
                 let mut out = Vec::new();
+                let mut page: Vec<FollowView> = Vec::new();
+                let mut per_work: Vec<u32> = Vec::new();
                 for j in 0..chunk.offsets.len() - 1 {
                     let fan = c * FAN_CHUNK + j;
-                    let page = viewed.follow_page(fan);
+                    let creators =
+                        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
+                    if !creators.iter().any(|e| offered[e.creator as usize]) {
+                        continue;
+                    }
+                    // The fan's (fan, work) follow-page views, as `view` split them.
+                    page.clear();
+                    split_page(
+                        viewed.seed,
+                        day,
+                        fan,
+                        creators,
+                        &viewed.by_creator,
+                        &mut per_work,
+                        |work, views, trust| page.push(FollowView { work, views, trust }),
+                    );
+                    let page = &page[..];
                     if page.is_empty() {
                         continue;
                     }
                     // P(no candidate on the whole page) = Π (1 − p)^views: one uniform
                     // decides whether there is any (nearly always not).
-                    let p_of = |e: &super::view::FollowView| {
+                    let p_of = |e: &FollowView| {
                         let p_buy = offers.p_buy[e.work as usize];
                         if p_buy <= 0.0 {
                             0.0

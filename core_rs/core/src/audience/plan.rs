@@ -8,6 +8,7 @@ use super::{
     day_u16, purpose, Audience, FollowEvent, InputError, Stage, FADE_DAYS, FAN_CHUNK,
     UNFOLLOW_HAZARD,
 };
+use crate::profile;
 use crate::rng::Stream;
 
 /// Bins of the per-chunk histogram of views per fan; the median falls back to a selection
@@ -115,8 +116,10 @@ impl Audience {
             ));
         }
         let n = self.n_fans();
+        profile::start();
         if self.moved > n / 8 {
             self.repack();
+            profile::mark("repack");
         }
         let k_count = self.n_categories;
         let mut today = std::mem::take(&mut self.today);
@@ -224,6 +227,7 @@ impl Audience {
             })
             .collect();
         today.pages = pages;
+        profile::mark("plan pass");
         let mut plan = Plan {
             screens_by_category: vec![0; k_count],
             ..Plan::default()
@@ -258,6 +262,7 @@ impl Audience {
         plan.screens = plan.screens_by_category.iter().sum();
         plan.mean_views = if n > 0 { views as f64 / n as f64 } else { 0.0 };
         plan.median_views = median(&hist, &today.views);
+        profile::mark("plan merge");
         today.plan = plan.clone();
         self.today = today;
         self.stage = Stage::Planned;
