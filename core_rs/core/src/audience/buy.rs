@@ -228,6 +228,11 @@ impl Audience {
             }
         }
         let offered = &offered;
+        // Nearly always only commerce works are on offer: then the follow-page views of
+        // commerce works that `view` kept are the whole of each page that matters (an
+        // entry without an offer draws nothing); otherwise split every page again.
+        let commerce_only =
+            (0..offers.p_buy.len()).all(|w| offers.p_buy[w] <= 0.0 || viewed.commerce[w]);
         let parts: Vec<Vec<(u32, u32)>> = self
             .today
             .pages
@@ -239,23 +244,27 @@ impl Audience {
                 let mut per_work: Vec<u32> = Vec::new();
                 for j in 0..chunk.offsets.len() - 1 {
                     let fan = c * FAN_CHUNK + j;
-                    let creators =
-                        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
-                    if !creators.iter().any(|e| offered[e.creator as usize]) {
-                        continue;
-                    }
-                    // The fan's (fan, work) follow-page views, as `view` split them.
-                    page.clear();
-                    split_page(
-                        viewed.seed,
-                        day,
-                        fan,
-                        creators,
-                        &viewed.by_creator,
-                        &mut per_work,
-                        |work, views, trust| page.push(FollowView { work, views, trust }),
-                    );
-                    let page = &page[..];
+                    let page = if commerce_only {
+                        viewed.commerce_page(fan)
+                    } else {
+                        let creators = &chunk.entries
+                            [chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
+                        if !creators.iter().any(|e| offered[e.creator as usize]) {
+                            continue;
+                        }
+                        // The fan's (fan, work) follow-page views, as `view` split them.
+                        page.clear();
+                        split_page(
+                            viewed.seed,
+                            day,
+                            fan,
+                            creators,
+                            &viewed.by_creator,
+                            &mut per_work,
+                            |work, views, trust| page.push(FollowView { work, views, trust }),
+                        );
+                        &page[..]
+                    };
                     if page.is_empty() {
                         continue;
                     }

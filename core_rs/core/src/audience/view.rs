@@ -67,6 +67,15 @@ pub(super) struct FollowView {
     pub trust: f32,
 }
 
+/// The follow-page views of commerce works of one chunk of fans (all `buy` needs when
+/// only commerce works are on offer): fan `j` of the chunk has
+/// `entries[offsets[j]..offsets[j + 1]]`.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FollowChunk {
+    pub offsets: Vec<u32>,
+    pub entries: Vec<FollowView>,
+}
+
 /// What the viewing leaves for buying (today only; replaced every day).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Viewed {
@@ -81,6 +90,12 @@ pub(super) struct Viewed {
     pub by_creator: WorksByCreator,
     /// The seed `view` split the follow pages with.
     pub seed: u64,
+    /// Whether each work is a commerce work.
+    pub commerce: Vec<bool>,
+    /// Today's follow-page views of commerce works, per chunk of fans.
+    pub commerce_pages: Vec<FollowChunk>,
+    /// Yesterday's buffers of `commerce_pages`, emptied, for today's.
+    pub spare: Vec<FollowChunk>,
     /// Per category, inclusive prefix sums of discovery views over that category's fans.
     pub prefix: Vec<Vec<u64>>,
     /// Per category, a guide to `prefix`: a draw `r` falls in bucket `b = r·G/total`
@@ -90,12 +105,21 @@ pub(super) struct Viewed {
 }
 
 impl Viewed {
+    /// Today's follow-page views of commerce works of one fan.
+    pub fn commerce_page(&self, fan: usize) -> &[FollowView] {
+        let chunk = &self.commerce_pages[fan / FAN_CHUNK];
+        let j = fan % FAN_CHUNK;
+        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize]
+    }
+
     pub fn clear(&mut self) {
         self.work_creator.clear();
         self.work_uid.clear();
         self.views_discovery.clear();
         self.by_category.clear();
         self.by_creator.clear();
+        self.commerce.clear();
+        self.spare.append(&mut self.commerce_pages);
         self.prefix.iter_mut().for_each(Vec::clear);
         self.guide.iter_mut().for_each(Vec::clear);
     }
@@ -105,6 +129,13 @@ impl Viewed {
             + (self.work_uid.capacity() + self.views_discovery.capacity()) * 8
             + self.by_category.capacity() * 8
             + (self.by_creator.offsets.capacity() + self.by_creator.works.capacity()) * 4
+            + self.commerce.capacity()
+            + self
+                .commerce_pages
+                .iter()
+                .chain(&self.spare)
+                .map(|c| c.offsets.capacity() * 4 + c.entries.capacity() * 12)
+                .sum::<usize>()
             + self.prefix.iter().map(|p| p.capacity() * 8).sum::<usize>()
             + self.guide.iter().map(|g| g.capacity() * 4).sum::<usize>()
             + self.events.capacity() * std::mem::size_of::<FollowEvent>()
@@ -269,6 +300,8 @@ impl Audience {
         viewed.clear();
         viewed.by_creator = by_creator;
         viewed.seed = seed;
+        viewed.commerce.extend_from_slice(works.commerce);
+        let mut commerce_pages = std::mem::take(&mut viewed.spare);
         let mut events = std::mem::take(&mut viewed.events);
 
         // Two independent halves at once: discovery (serial: the screens of each category
@@ -279,6 +312,7 @@ impl Audience {
         let today = &self.today;
         let fans_by_category = &self.fans_by_category;
         let totals_views = &mut self.totals.views;
+        let pages = &mut commerce_pages;
         let (prefix, guide, by_creator) = (
             &mut viewed.prefix,
             &mut viewed.guide,
@@ -295,6 +329,7 @@ impl Audience {
                         works.commerce,
                         by_creator,
                         totals_views,
+                        pages,
                     );
                     prefix.resize_with(k_count, Vec::new);
                     for (k, fans) in fans_by_category.iter().enumerate() {
@@ -313,6 +348,7 @@ impl Audience {
                 },
             );
         profile::mark("follow pages, discovery, prefix");
+        viewed.commerce_pages = commerce_pages;
 
         // Commerce reach: follow-page views of commerce works, or at least one of the
         // fan's discovery views on commerce at its category's realized commerce share.
@@ -518,10 +554,12 @@ fn follow_pages(
     commerce: &[bool],
     by_creator: &WorksByCreator,
     totals_views: &mut [u64],
+    pages: &mut Vec<FollowChunk>,
 ) -> (Vec<bool>, Vec<i64>, u64) {
     let n_works = commerce.len();
     let n = today.views.len();
     let mut reached = vec![false; n];
+    pages.resize_with(today.pages.len(), FollowChunk::default);
     struct Acc {
         views: Vec<u64>,
         fan_views: u64,
@@ -533,11 +571,16 @@ fn follow_pages(
     let acc = today
         .pages
         .par_iter()
+        .zip(pages.par_iter_mut())
         .zip(reached.par_chunks_mut(FAN_CHUNK))
         .zip(totals_views.par_chunks_mut(FAN_CHUNK))
         .enumerate()
-        .fold(empty, |mut acc, (c, ((chunk, reached), totals))| {
+        .fold(empty, |mut acc, (c, (((chunk, page), reached), totals))| {
             let mut per_work: Vec<u32> = Vec::new();
+            page.offsets.clear();
+            page.entries.clear();
+            page.offsets.reserve(reached.len() + 1);
+            page.offsets.push(0);
             for (j, fan_reached) in reached.iter_mut().enumerate() {
                 let fan = c * FAN_CHUNK + j;
                 let v = today.views[fan] as u64;
@@ -553,12 +596,16 @@ fn follow_pages(
                     creators,
                     by_creator,
                     &mut per_work,
-                    |work, views, _| {
-                        any_commerce |= commerce[work as usize];
+                    |work, views, trust| {
                         acc.views[work as usize] += views as u64;
+                        if commerce[work as usize] {
+                            any_commerce = true;
+                            page.entries.push(FollowView { work, views, trust });
+                        }
                     },
                 );
                 *fan_reached = any_commerce;
+                page.offsets.push(page.entries.len() as u32);
             }
             acc
         })
