@@ -179,22 +179,10 @@ impl Audience {
                     let fan = c * FAN_CHUNK + j;
                     // One pass over the list: the followed creators with a work today,
                     // and whether any relation is stale (then fade and look again).
-                    let mut m = scan(
-                        list.as_slice(),
-                        state_ref,
-                        day,
-                        &mut eligible,
-                        &mut weights,
-                    );
+                    let mut m = scan(list.as_slice(), state_ref, day, &mut eligible, &mut weights);
                     if m.stale {
                         fade(seed, day, fan, list, alive, &mut part.unfollows);
-                        m = scan(
-                            list.as_slice(),
-                            state_ref,
-                            day,
-                            &mut eligible,
-                            &mut weights,
-                        );
+                        m = scan(list.as_slice(), state_ref, day, &mut eligible, &mut weights);
                     }
                     let mut s = Stream::new(seed, day, fan as u64, purpose::PLAN);
                     let v =
@@ -333,8 +321,8 @@ fn scan(
     for (i, r) in relations.iter().enumerate() {
         let st = state[r.creator as usize];
         let follows = r.follows();
-        out.stale |= (st & GONE != 0)
-            | (follows & (today.saturating_sub(r.last_day as u32) > FADE_DAYS));
+        out.stale |=
+            (st & GONE != 0) | (follows & (today.saturating_sub(r.last_day as u32) > FADE_DAYS));
         if follows & (st & HAS_WORK != 0) {
             let w = 0.5 + r.trust as f64;
             eligible[out.eligible] = i as u8;

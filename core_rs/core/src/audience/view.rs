@@ -12,6 +12,8 @@ use super::{
 use crate::profile;
 use crate::rng::Stream;
 
+/// Works per piece of the parallel pass over works in `view` (results do not depend on it).
+const WORK_GRAIN: usize = 4096;
 /// Passes of the capped multinomial before the rest is apportioned to the remaining caps.
 const MAX_PASSES: usize = 16;
 
@@ -313,11 +315,8 @@ impl Audience {
         let fans_by_category = &self.fans_by_category;
         let totals_views = &mut self.totals.views;
         let pages = &mut commerce_pages;
-        let (prefix, guide, by_creator) = (
-            &mut viewed.prefix,
-            &mut viewed.guide,
-            &viewed.by_creator,
-        );
+        let (prefix, guide, by_creator) =
+            (&mut viewed.prefix, &mut viewed.guide, &viewed.by_creator);
         let ((views_discovery, by_category), (reached_by_follow, views_follow, fan_views)) =
             rayon::join(
                 || discover(seed, day, works, &screens, single_column, match_bonus),
@@ -378,27 +377,33 @@ impl Audience {
         profile::mark("prefix");
         // Engagement (aggregate) and who follows from discovery, per work in parallel;
         // the follows themselves in a serial pass, in (fan, work) order so that the
-        // relation lists are visited in address order.
-        let picks: Vec<(i64, Vec<(u32, u32)>)> = crate::chunks::map(n_works, |w| {
-            let uid = viewed.work_uid[w];
-            let disc = viewed.views_discovery[w];
-            let all = disc + views_follow[w] as u64;
-            let mut s = Stream::new(seed, day, uid, purpose::ENGAGE);
-            let engaged = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
-            let creator = viewed.work_creator[w];
-            if disc == 0 || works.follow_rate[w] <= 0.0 || !creator_alive[creator as usize] {
-                return (engaged, Vec::new());
-            }
-            let mut s = Stream::new(seed, day, uid, purpose::FOLLOW);
-            let n = draw::binomial(&mut s, disc, works.follow_rate[w]);
-            let fans = (0..n)
-                .map(|_| {
-                    let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
-                    (fan as u32, w as u32)
-                })
-                .collect();
-            (engaged, fans)
-        });
+        // relation lists are visited in address order. Every work has its own streams, so
+        // the grain of the parallel pass is free: finer than `CHUNK`, which the day's
+        // works seldom exceed.
+        let picks: Vec<(i64, Vec<(u32, u32)>)> = (0..n_works)
+            .into_par_iter()
+            .with_min_len(WORK_GRAIN)
+            .map(|w| {
+                let uid = viewed.work_uid[w];
+                let disc = viewed.views_discovery[w];
+                let all = disc + views_follow[w] as u64;
+                let mut s = Stream::new(seed, day, uid, purpose::ENGAGE);
+                let engaged = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
+                let creator = viewed.work_creator[w];
+                if disc == 0 || works.follow_rate[w] <= 0.0 || !creator_alive[creator as usize] {
+                    return (engaged, Vec::new());
+                }
+                let mut s = Stream::new(seed, day, uid, purpose::FOLLOW);
+                let n = draw::binomial(&mut s, disc, works.follow_rate[w]);
+                let fans = (0..n)
+                    .map(|_| {
+                        let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
+                        (fan as u32, w as u32)
+                    })
+                    .collect();
+                (engaged, fans)
+            })
+            .collect();
         let mut engaged = Vec::with_capacity(n_works);
         let mut candidates: Vec<(u32, u32)> = Vec::new();
         for (e, fans) in picks {
