@@ -106,3 +106,66 @@ fn calls_come_in_order() {
     );
     assert!(a.memory_bytes() > 100 * std::mem::size_of::<Relation>() * 2);
 }
+
+#[test]
+fn discovery_picks_drawn_ahead_match_the_serial_draws_when_orders_evict() {
+    // 300 fans whose lists are full of follows of creators 0..64 (trust 0.5); orders from
+    // creators 64..80 (offered first) evict them, so later picks of creators 0..64 meet a
+    // changed trust and must be drawn again.
+    let fans = 300;
+    let creators = 80;
+    let mut a = Audience::new(
+        vec![0; fans],
+        vec![40.0; fans],
+        vec![0.5; fans],
+        1,
+        creators,
+    )
+    .expect("valid");
+    let mut targets = vec![fans as u32; 64];
+    targets.resize(creators, 0);
+    a.warm_start(1, &targets, &vec![0; creators], 1.0, 0.5)
+        .expect("warm start");
+    let plan = a.plan(3, 0, &vec![false; creators], 0.0).expect("plan");
+    let order: Vec<i64> = (64..creators as i64).chain(0..64).collect();
+    let n = order.len();
+    let impressions = vec![plan.screens as i64; n];
+    let uid: Vec<i64> = (0..n as i64).collect();
+    let works = WorksToday {
+        creator: &order,
+        impressions: &impressions,
+        appeal: &vec![1.0; n],
+        category: &vec![0; n],
+        commerce: &vec![true; n],
+        engage_rate: &vec![0.0; n],
+        follow_rate: &vec![0.0; n],
+        uid: &uid,
+    };
+    a.view(3, 0, &works, 1, false, 1.0, &vec![true; creators])
+        .expect("view");
+    let price = vec![1.0; n];
+    let offers = Offers {
+        p_buy: &vec![0.3; n],
+        price: &price,
+        reference_price: &price,
+        follow_factor: 1.0,
+    };
+    let run = |redraw: bool| {
+        let mut b = a.clone();
+        super::buy::REDRAW_ALL.with(|c| c.set(redraw));
+        let (mut capacity, mut budget) = (vec![1000i64; creators], vec![1e9f64; fans]);
+        let orders = b
+            .buy(5, 0, &offers, &mut capacity, &mut budget)
+            .expect("buy");
+        super::buy::REDRAW_ALL.with(|c| c.set(false));
+        let edges = b.edges();
+        (orders, capacity, budget, edges)
+    };
+    let ahead = run(false);
+    assert!(ahead.0.evicted_follows > 0, "orders evicted follows");
+    assert!(
+        ahead.0.creator.iter().any(|&c| c < 64),
+        "later works sold too"
+    );
+    assert_eq!(ahead, run(true));
+}
