@@ -169,3 +169,41 @@ fn discovery_picks_drawn_ahead_match_the_serial_draws_when_orders_evict() {
     );
     assert_eq!(ahead, run(true));
 }
+
+#[test]
+fn the_parallel_warm_start_matches_the_creator_by_creator_pass() {
+    // 3 categories, 9000 creators (more than one piece), heavy-tailed targets so that some
+    // fans are chosen by more than MAX_RELATIONS creators and some creators want more than
+    // half of their pool.
+    let fans = 2000;
+    let creators = 9000;
+    let interest: Vec<u16> = (0..fans).map(|f| (f % 3) as u16).collect();
+    let fresh =
+        Audience::new(interest, vec![20.0; fans], vec![1.0; fans], 3, creators).expect("valid");
+    let category: Vec<i64> = (0..creators as i64).map(|c| c % 3).collect();
+    let targets: Vec<u32> = (0..creators as u32)
+        .map(|c| if c % 997 == 0 { 1500 } else { (c * 7919) % 40 })
+        .collect();
+    let run = |serial: bool| {
+        let mut a = fresh.clone();
+        super::warm::SERIAL_ONLY.with(|c| c.set(serial));
+        let made = a
+            .warm_start(7, &targets, &category, 0.6, 0.4)
+            .expect("warm");
+        super::warm::SERIAL_ONLY.with(|c| c.set(false));
+        let capacities: Vec<usize> = a.relations.iter().map(|l| l.capacity()).collect();
+        (
+            made,
+            a.edges(),
+            a.followers().to_vec(),
+            capacities,
+            a.memory_bytes(),
+        )
+    };
+    let parallel = run(false);
+    assert!(
+        parallel.1 .0.windows(64).any(|w| w[0] == w[63]),
+        "some fan has a full list"
+    );
+    assert_eq!(parallel, run(true));
+}
