@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::draw;
 use super::relations::{Relation, BOUGHT};
+use super::view::{split_page, FollowView};
 use super::{
     day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FAN_CHUNK,
     STRANGER_TRUST, TRUST_FLOOR,
@@ -43,6 +44,62 @@ pub struct Orders {
     pub evicted_follows: u64,
 }
 
+/// Works per piece of the parallel pass over works (results do not depend on it).
+const WORK_GRAIN: usize = 4096;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: draw every discovery candidate again in the serial pass (the plain serial
+    /// algorithm the picks drawn ahead must reproduce).
+    pub(super) static REDRAW_ALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[inline(always)]
+fn redraw_all() -> bool {
+    #[cfg(test)]
+    return REDRAW_ALL.with(|c| c.get());
+    #[cfg(not(test))]
+    false
+}
+
+/// What a discovery candidate of one work is drawn with.
+struct DiscoveryDraw {
+    creator: u32,
+    views: u64,
+    p_buy: f64,
+    p_max: f64,
+    /// Reference price over price.
+    ratio: f64,
+}
+
+impl DiscoveryDraw {
+    fn new(offers: &Offers<'_>, w: usize, creator: u32, views: u64) -> Self {
+        let p_buy = offers.p_buy[w];
+        DiscoveryDraw {
+            creator,
+            views,
+            p_buy,
+            p_max: (p_buy * MAX_TRUST_TERM).min(1.0),
+            ratio: offers.reference_price[w] / offers.price[w],
+        }
+    }
+}
+
+/// A discovery candidate drawn ahead: its fan, the trust it was drawn with, whether it
+/// keeps the candidate and accepts the price, and the work's stream after it.
+struct Pick {
+    fan: u32,
+    trust: f32,
+    keep: bool,
+    after: Stream,
+}
+
+/// The discovery candidates of one work, and its stream before the first.
+struct WorkPicks {
+    start: Stream,
+    picks: Vec<Pick>,
+}
+
 /// (1 − p)^n, by multiplication for the few views of one (fan, work).
 #[inline]
 fn none_of(n: u32, p: f64) -> f64 {
@@ -75,7 +132,13 @@ impl Audience {
         let day16 = day_u16(day)?;
         self.check_offers(offers, capacity_left, budget_left)?;
         profile::start();
-        let candidates = self.follow_candidates(seed, day, offers);
+        // Both read the relations as they are before any order of the day: the follow
+        // page's candidates, and the discovery candidates drawn ahead per work (checked
+        // against the relations as the orders change them, below).
+        let (candidates, picks) = rayon::join(
+            || self.follow_candidates(seed, day, offers),
+            || self.discovery_picks(seed, day, offers),
+        );
         profile::mark("follow candidates");
         let viewed = std::mem::take(&mut self.viewed);
         let mut orders = Orders::default();
@@ -99,29 +162,38 @@ impl Audience {
                 );
             }
         }
-        for w in 0..viewed.work_creator.len() {
+        // Discovery candidates, works in order. A pick drawn ahead stands while the fan's
+        // trust in the creator is still the one it was drawn with (an order of today may
+        // have evicted the relation); from the first that is not, the work's remaining
+        // candidates are drawn again here, from the stream where that pick began.
+        for (w, work_picks) in picks.iter().enumerate() {
+            let Some(work_picks) = work_picks else {
+                continue;
+            };
             let views = viewed.views_discovery[w];
             let p_buy = offers.p_buy[w];
-            if views == 0 || p_buy <= 0.0 {
-                continue;
-            }
             let creator = viewed.work_creator[w];
             let price = offers.price[w];
-            let ratio = offers.reference_price[w] / price;
-            let p_max = (p_buy * MAX_TRUST_TERM).min(1.0);
-            let mut s = Stream::new(seed, day, viewed.work_uid[w], purpose::BUY_DISCOVERY);
-            let n = draw::binomial(&mut s, views, p_max);
-            for _ in 0..n {
+            let draw = DiscoveryDraw::new(offers, w, creator, views);
+            let mut s = work_picks.start;
+            let mut live = redraw_all();
+            for pick in &work_picks.picks {
                 if capacity_left[creator as usize] <= 0 {
                     break;
                 }
-                let fan = viewed.discovery_viewer(&mut s, w, views, &self.fans_by_category);
-                let trust = self.relations[fan]
-                    .find(creator)
-                    .map_or(STRANGER_TRUST, |r| r.trust);
-                let p = (p_buy * (0.5 + trust as f64)).min(1.0);
-                let fair = ratio.powf(self.sensitivity[fan] as f64).min(1.0);
-                if s.uniform() * p_max >= p || s.uniform() >= fair || budget_left[fan] < price {
+                if !live {
+                    let trust = self.trust_in(pick.fan as usize, creator);
+                    live = trust.to_bits() != pick.trust.to_bits();
+                }
+                let (fan, keep) = if live {
+                    let (fan, _, keep) = self.draw_pick(&viewed, &mut s, &draw, w);
+                    (fan, keep)
+                } else {
+                    s = pick.after;
+                    (pick.fan as usize, pick.keep)
+                };
+                debug_assert!(p_buy > 0.0);
+                if !keep || budget_left[fan] < price {
                     continue;
                 }
                 capacity_left[creator as usize] -= 1;
@@ -214,25 +286,122 @@ impl Audience {
         Ok(())
     }
 
+    /// The fan's trust in the creator (a stranger's without a relation).
+    #[inline]
+    fn trust_in(&self, fan: usize, creator: u32) -> f32 {
+        self.relations[fan]
+            .find(creator)
+            .map_or(STRANGER_TRUST, |r| r.trust)
+    }
+
+    /// One discovery purchase candidate of work `w`: its fan (one of the work's discovery
+    /// viewers), the fan's trust in the creator, and whether it keeps the candidate
+    /// (`p_buy · (0.5 + trust) / p_max`) and accepts the price.
+    #[inline]
+    fn draw_pick(
+        &self,
+        viewed: &super::view::Viewed,
+        s: &mut Stream,
+        draw: &DiscoveryDraw,
+        w: usize,
+    ) -> (usize, f32, bool) {
+        let fan = viewed.discovery_viewer(s, w, draw.views, &self.fans_by_category);
+        let trust = self.trust_in(fan, draw.creator);
+        let p = (draw.p_buy * (0.5 + trust as f64)).min(1.0);
+        let fair = draw.ratio.powf(self.sensitivity[fan] as f64).min(1.0);
+        let keep = !(s.uniform() * draw.p_max >= p || s.uniform() >= fair);
+        (fan, trust, keep)
+    }
+
+    /// The discovery purchase candidates of every work on offer with discovery views,
+    /// `Binomial(views, p_max)` of them, drawn per work in parallel (each work has its own
+    /// stream) with the relations as they are now.
+    fn discovery_picks(&self, seed: u64, day: u64, offers: &Offers<'_>) -> Vec<Option<WorkPicks>> {
+        let viewed = &self.viewed;
+        (0..viewed.work_creator.len())
+            .into_par_iter()
+            .with_min_len(WORK_GRAIN)
+            .map(|w| {
+                let views = viewed.views_discovery[w];
+                if views == 0 || offers.p_buy[w] <= 0.0 {
+                    return None;
+                }
+                let draw = DiscoveryDraw::new(offers, w, viewed.work_creator[w], views);
+                let mut s = Stream::new(seed, day, viewed.work_uid[w], purpose::BUY_DISCOVERY);
+                let n = draw::binomial(&mut s, views, draw.p_max);
+                let start = s;
+                let picks = (0..n)
+                    .map(|_| {
+                        let (fan, trust, keep) = self.draw_pick(viewed, &mut s, &draw, w);
+                        Pick {
+                            fan: fan as u32,
+                            trust,
+                            keep,
+                            after: s,
+                        }
+                    })
+                    .collect();
+                Some(WorkPicks { start, picks })
+            })
+            .collect()
+    }
+
     /// Follow-page purchase candidates (fan, work) that accepted the price, per fan in
     /// parallel with the fan's own stream; fans in order.
     fn follow_candidates(&self, seed: u64, day: u64, offers: &Offers<'_>) -> Vec<(u32, u32)> {
         let viewed = &self.viewed;
-        let parts: Vec<Vec<(u32, u32)>> = viewed
-            .follow_pages
+        // Creators with a work on offer today: a fan following none of them on its page
+        // has no candidate, and its page need not be split over works.
+        let mut offered = vec![false; self.n_creators()];
+        for (w, &p) in offers.p_buy.iter().enumerate() {
+            if p > 0.0 {
+                offered[viewed.work_creator[w] as usize] = true;
+            }
+        }
+        let offered = &offered;
+        // Nearly always only commerce works are on offer: then the follow-page views of
+        // commerce works that `view` kept are the whole of each page that matters (an
+        // entry without an offer draws nothing); otherwise split every page again.
+        let commerce_only =
+            (0..offers.p_buy.len()).all(|w| offers.p_buy[w] <= 0.0 || viewed.commerce[w]);
+        let parts: Vec<Vec<(u32, u32)>> = self
+            .today
+            .pages
             .par_iter()
             .enumerate()
             .map(|(c, chunk)| {
                 let mut out = Vec::new();
+                let mut page: Vec<FollowView> = Vec::new();
+                let mut per_work: Vec<u32> = Vec::new();
                 for j in 0..chunk.offsets.len() - 1 {
                     let fan = c * FAN_CHUNK + j;
-                    let page = viewed.follow_page(fan);
+                    let page = if commerce_only {
+                        viewed.commerce_page(fan)
+                    } else {
+                        let creators = &chunk.entries
+                            [chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
+                        if !creators.iter().any(|e| offered[e.creator as usize]) {
+                            continue;
+                        }
+                        // The fan's (fan, work) follow-page views, as `view` split them.
+                        page.clear();
+                        split_page(
+                            viewed.seed,
+                            day,
+                            fan,
+                            creators,
+                            &viewed.by_creator,
+                            &mut per_work,
+                            |work, views, trust| page.push(FollowView { work, views, trust }),
+                        );
+                        &page[..]
+                    };
                     if page.is_empty() {
                         continue;
                     }
                     // P(no candidate on the whole page) = Π (1 − p)^views: one uniform
                     // decides whether there is any (nearly always not).
-                    let p_of = |e: &super::view::FollowView| {
+                    let p_of = |e: &FollowView| {
                         let p_buy = offers.p_buy[e.work as usize];
                         if p_buy <= 0.0 {
                             0.0

@@ -272,26 +272,33 @@ impl Audience {
         (&self.today.views, &self.today.follow)
     }
 
-    /// Today's follow-page views as (fan, work, views), fans in order (after `view`).
+    /// Today's follow-page views as (fan, work, views), fans in order (after `view`, until
+    /// the next `plan`; empty otherwise).
     pub fn follow_page_views(&self) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-        let entries: usize = self
-            .viewed
-            .follow_pages
-            .iter()
-            .map(|c| c.entries.len())
-            .sum();
-        let (mut fan, mut work, mut views) = (
-            Vec::with_capacity(entries),
-            Vec::with_capacity(entries),
-            Vec::with_capacity(entries),
-        );
-        for (c, chunk) in self.viewed.follow_pages.iter().enumerate() {
+        let (mut fan, mut work, mut views) = (Vec::new(), Vec::new(), Vec::new());
+        let by_creator = &self.viewed.by_creator;
+        if !by_creator.is_built() {
+            return (fan, work, views);
+        }
+        let mut per_work = Vec::new();
+        for (c, chunk) in self.today.pages.iter().enumerate() {
             for j in 0..chunk.offsets.len() - 1 {
-                for e in &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize] {
-                    fan.push((c * FAN_CHUNK + j) as u32);
-                    work.push(e.work);
-                    views.push(e.views);
-                }
+                let f = c * FAN_CHUNK + j;
+                let creators =
+                    &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
+                view::split_page(
+                    self.viewed.seed,
+                    self.today.day,
+                    f,
+                    creators,
+                    by_creator,
+                    &mut per_work,
+                    |w, v, _| {
+                        fan.push(f as u32);
+                        work.push(w);
+                        views.push(v);
+                    },
+                );
             }
         }
         (fan, work, views)

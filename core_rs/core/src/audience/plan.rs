@@ -8,6 +8,7 @@ use super::{
     day_u16, purpose, Audience, FollowEvent, InputError, Stage, FADE_DAYS, FAN_CHUNK,
     UNFOLLOW_HAZARD,
 };
+use crate::profile;
 use crate::rng::Stream;
 
 /// Bins of the per-chunk histogram of views per fan; the median falls back to a selection
@@ -37,6 +38,8 @@ pub(super) struct Today {
     pub follow: Vec<u32>,
     /// Creators with a work today (the follow page shows only those).
     pub has_work: Vec<bool>,
+    /// Per creator, [`HAS_WORK`] and [`GONE`] for the scan of `plan` (its buffer kept).
+    pub creator_state: Vec<u8>,
     /// Follow-page views per (fan, followed creator), by chunk of fans.
     pub pages: Vec<PageChunk>,
     pub plan: Plan,
@@ -50,6 +53,7 @@ impl Today {
     pub fn memory_bytes(&self) -> usize {
         (self.views.capacity() + self.follow.capacity()) * 4
             + self.has_work.capacity()
+            + self.creator_state.capacity()
             + self
                 .pages
                 .iter()
@@ -115,8 +119,10 @@ impl Audience {
             ));
         }
         let n = self.n_fans();
+        profile::start();
         if self.moved > n / 8 {
             self.repack();
+            profile::mark("repack");
         }
         let k_count = self.n_categories;
         let mut today = std::mem::take(&mut self.today);
@@ -128,7 +134,16 @@ impl Audience {
         let day16 = day as u16;
         let (activity, interest, alive) = (&self.activity, &self.interest, &self.alive);
         let poisson_start = &self.poisson_start;
-        let has_work = &today.has_work;
+        // One byte per creator for the scan: a work today, gone (one load per relation).
+        let mut state = std::mem::take(&mut today.creator_state);
+        state.clear();
+        state.extend(
+            creator_has_work
+                .iter()
+                .zip(alive.iter())
+                .map(|(&w, &a)| (w as u8 * HAS_WORK) | (!a as u8 * GONE)),
+        );
+        let state_ref = &state;
         let split = draw::BinomialTable::new(follow_page_weight);
         let split = &split;
         // Yesterday's follow pages keep their buffers (no allocation, no page faults).
@@ -164,24 +179,10 @@ impl Audience {
                     let fan = c * FAN_CHUNK + j;
                     // One pass over the list: the followed creators with a work today,
                     // and whether any relation is stale (then fade and look again).
-                    let mut m = scan(
-                        list.as_slice(),
-                        has_work,
-                        alive,
-                        day,
-                        &mut eligible,
-                        &mut weights,
-                    );
+                    let mut m = scan(list.as_slice(), state_ref, day, &mut eligible, &mut weights);
                     if m.stale {
                         fade(seed, day, fan, list, alive, &mut part.unfollows);
-                        m = scan(
-                            list.as_slice(),
-                            has_work,
-                            alive,
-                            day,
-                            &mut eligible,
-                            &mut weights,
-                        );
+                        m = scan(list.as_slice(), state_ref, day, &mut eligible, &mut weights);
                     }
                     let mut s = Stream::new(seed, day, fan as u64, purpose::PLAN);
                     let v =
@@ -224,6 +225,8 @@ impl Audience {
             })
             .collect();
         today.pages = pages;
+        today.creator_state = state;
+        profile::mark("plan pass");
         let mut plan = Plan {
             screens_by_category: vec![0; k_count],
             ..Plan::default()
@@ -258,6 +261,7 @@ impl Audience {
         plan.screens = plan.screens_by_category.iter().sum();
         plan.mean_views = if n > 0 { views as f64 / n as f64 } else { 0.0 };
         plan.median_views = median(&hist, &today.views);
+        profile::mark("plan merge");
         today.plan = plan.clone();
         self.today = today;
         self.stage = Stage::Planned;
@@ -295,11 +299,15 @@ struct Scan {
     stale: bool,
 }
 
+/// A creator has a work today (bit of the per-creator state of `plan`'s scan).
+const HAS_WORK: u8 = 1;
+/// A creator has left (as `view` last saw it).
+const GONE: u8 = 2;
+
 #[inline(always)]
 fn scan(
     relations: &[super::Relation],
-    has_work: &[bool],
-    alive: &[bool],
+    state: &[u8],
     day: u64,
     eligible: &mut [u8; MAX_RELATIONS],
     weights: &mut [f64; MAX_RELATIONS],
@@ -311,10 +319,11 @@ fn scan(
         stale: false,
     };
     for (i, r) in relations.iter().enumerate() {
-        let c = r.creator as usize;
+        let st = state[r.creator as usize];
+        let follows = r.follows();
         out.stale |=
-            !alive[c] || (r.follows() && today.saturating_sub(r.last_day as u32) > FADE_DAYS);
-        if r.follows() && has_work[c] {
+            (st & GONE != 0) | (follows & (today.saturating_sub(r.last_day as u32) > FADE_DAYS));
+        if follows & (st & HAS_WORK != 0) {
             let w = 0.5 + r.trust as f64;
             eligible[out.eligible] = i as u8;
             weights[out.eligible] = w;

@@ -68,6 +68,19 @@ impl RelationList {
         RelationList(v)
     }
 
+    /// A list of these relations (at most [`MAX_RELATIONS`]) in an allocation of the
+    /// capacity [`RelationList::repacked`] gives.
+    pub fn from_slice(relations: &[Relation]) -> Self {
+        debug_assert!(relations.len() <= MAX_RELATIONS);
+        if relations.is_empty() {
+            return RelationList(Vec::new());
+        }
+        let room = relations.len().next_power_of_two().clamp(4, MAX_RELATIONS);
+        let mut v = Vec::with_capacity(room);
+        v.extend_from_slice(relations);
+        RelationList(v)
+    }
+
     pub fn capacity(&self) -> usize {
         self.0.capacity()
     }

@@ -106,3 +106,104 @@ fn calls_come_in_order() {
     );
     assert!(a.memory_bytes() > 100 * std::mem::size_of::<Relation>() * 2);
 }
+
+#[test]
+fn discovery_picks_drawn_ahead_match_the_serial_draws_when_orders_evict() {
+    // 300 fans whose lists are full of follows of creators 0..64 (trust 0.5); orders from
+    // creators 64..80 (offered first) evict them, so later picks of creators 0..64 meet a
+    // changed trust and must be drawn again.
+    let fans = 300;
+    let creators = 80;
+    let mut a = Audience::new(
+        vec![0; fans],
+        vec![40.0; fans],
+        vec![0.5; fans],
+        1,
+        creators,
+    )
+    .expect("valid");
+    let mut targets = vec![fans as u32; 64];
+    targets.resize(creators, 0);
+    a.warm_start(1, &targets, &vec![0; creators], 1.0, 0.5)
+        .expect("warm start");
+    let plan = a.plan(3, 0, &vec![false; creators], 0.0).expect("plan");
+    let order: Vec<i64> = (64..creators as i64).chain(0..64).collect();
+    let n = order.len();
+    let impressions = vec![plan.screens as i64; n];
+    let uid: Vec<i64> = (0..n as i64).collect();
+    let works = WorksToday {
+        creator: &order,
+        impressions: &impressions,
+        appeal: &vec![1.0; n],
+        category: &vec![0; n],
+        commerce: &vec![true; n],
+        engage_rate: &vec![0.0; n],
+        follow_rate: &vec![0.0; n],
+        uid: &uid,
+    };
+    a.view(3, 0, &works, 1, false, 1.0, &vec![true; creators])
+        .expect("view");
+    let price = vec![1.0; n];
+    let offers = Offers {
+        p_buy: &vec![0.3; n],
+        price: &price,
+        reference_price: &price,
+        follow_factor: 1.0,
+    };
+    let run = |redraw: bool| {
+        let mut b = a.clone();
+        super::buy::REDRAW_ALL.with(|c| c.set(redraw));
+        let (mut capacity, mut budget) = (vec![1000i64; creators], vec![1e9f64; fans]);
+        let orders = b
+            .buy(5, 0, &offers, &mut capacity, &mut budget)
+            .expect("buy");
+        super::buy::REDRAW_ALL.with(|c| c.set(false));
+        let edges = b.edges();
+        (orders, capacity, budget, edges)
+    };
+    let ahead = run(false);
+    assert!(ahead.0.evicted_follows > 0, "orders evicted follows");
+    assert!(
+        ahead.0.creator.iter().any(|&c| c < 64),
+        "later works sold too"
+    );
+    assert_eq!(ahead, run(true));
+}
+
+#[test]
+fn the_parallel_warm_start_matches_the_creator_by_creator_pass() {
+    // 3 categories, 9000 creators (more than one piece), heavy-tailed targets so that some
+    // fans are chosen by more than MAX_RELATIONS creators and some creators want more than
+    // half of their pool.
+    let fans = 2000;
+    let creators = 9000;
+    let interest: Vec<u16> = (0..fans).map(|f| (f % 3) as u16).collect();
+    let fresh =
+        Audience::new(interest, vec![20.0; fans], vec![1.0; fans], 3, creators).expect("valid");
+    let category: Vec<i64> = (0..creators as i64).map(|c| c % 3).collect();
+    let targets: Vec<u32> = (0..creators as u32)
+        .map(|c| if c % 997 == 0 { 1500 } else { (c * 7919) % 40 })
+        .collect();
+    let run = |serial: bool| {
+        let mut a = fresh.clone();
+        super::warm::SERIAL_ONLY.with(|c| c.set(serial));
+        let made = a
+            .warm_start(7, &targets, &category, 0.6, 0.4)
+            .expect("warm");
+        super::warm::SERIAL_ONLY.with(|c| c.set(false));
+        let capacities: Vec<usize> = a.relations.iter().map(|l| l.capacity()).collect();
+        (
+            made,
+            a.edges(),
+            a.followers().to_vec(),
+            capacities,
+            a.memory_bytes(),
+        )
+    };
+    let parallel = run(false);
+    assert!(
+        parallel.1 .0.windows(64).any(|w| w[0] == w[63]),
+        "some fan has a full list"
+    );
+    assert_eq!(parallel, run(true));
+}

@@ -5,12 +5,15 @@
 use rayon::prelude::*;
 
 use super::draw;
+use super::plan::PageCreator;
 use super::{
     day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FAN_CHUNK,
 };
 use crate::profile;
 use crate::rng::Stream;
 
+/// Works per piece of the parallel pass over works in `view` (results do not depend on it).
+const WORK_GRAIN: usize = 4096;
 /// Passes of the capped multinomial before the rest is apportioned to the remaining caps.
 const MAX_PASSES: usize = 16;
 
@@ -66,7 +69,8 @@ pub(super) struct FollowView {
     pub trust: f32,
 }
 
-/// The follow-page views of one chunk of fans: fan `j` of the chunk has
+/// The follow-page views of commerce works of one chunk of fans (all `buy` needs when
+/// only commerce works are on offer): fan `j` of the chunk has
 /// `entries[offsets[j]..offsets[j + 1]]`.
 #[derive(Clone, Debug, Default)]
 pub(super) struct FollowChunk {
@@ -82,8 +86,17 @@ pub(super) struct Viewed {
     pub views_discovery: Vec<u64>,
     /// Discovery views by (work, category of the viewer), row-major `w * K + k`.
     pub by_category: Vec<u64>,
-    pub follow_pages: Vec<FollowChunk>,
-    /// Yesterday's follow-page buffers, emptied, for today's (no allocation each day).
+    /// Today's works of each creator: the follow pages of `plan` (views per (fan,
+    /// creator)) are split over them again, with the same draws, wherever the views per
+    /// (fan, work) are needed ([`split_page`]); they are not kept.
+    pub by_creator: WorksByCreator,
+    /// The seed `view` split the follow pages with.
+    pub seed: u64,
+    /// Whether each work is a commerce work.
+    pub commerce: Vec<bool>,
+    /// Today's follow-page views of commerce works, per chunk of fans.
+    pub commerce_pages: Vec<FollowChunk>,
+    /// Yesterday's buffers of `commerce_pages`, emptied, for today's.
     pub spare: Vec<FollowChunk>,
     /// Per category, inclusive prefix sums of discovery views over that category's fans.
     pub prefix: Vec<Vec<u64>>,
@@ -94,12 +107,21 @@ pub(super) struct Viewed {
 }
 
 impl Viewed {
+    /// Today's follow-page views of commerce works of one fan.
+    pub fn commerce_page(&self, fan: usize) -> &[FollowView] {
+        let chunk = &self.commerce_pages[fan / FAN_CHUNK];
+        let j = fan % FAN_CHUNK;
+        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize]
+    }
+
     pub fn clear(&mut self) {
         self.work_creator.clear();
         self.work_uid.clear();
         self.views_discovery.clear();
         self.by_category.clear();
-        self.spare.append(&mut self.follow_pages);
+        self.by_creator.clear();
+        self.commerce.clear();
+        self.spare.append(&mut self.commerce_pages);
         self.prefix.iter_mut().for_each(Vec::clear);
         self.guide.iter_mut().for_each(Vec::clear);
     }
@@ -108,8 +130,10 @@ impl Viewed {
         self.work_creator.capacity() * 4
             + (self.work_uid.capacity() + self.views_discovery.capacity()) * 8
             + self.by_category.capacity() * 8
+            + (self.by_creator.offsets.capacity() + self.by_creator.works.capacity()) * 4
+            + self.commerce.capacity()
             + self
-                .follow_pages
+                .commerce_pages
                 .iter()
                 .chain(&self.spare)
                 .map(|c| c.offsets.capacity() * 4 + c.entries.capacity() * 12)
@@ -117,13 +141,6 @@ impl Viewed {
             + self.prefix.iter().map(|p| p.capacity() * 8).sum::<usize>()
             + self.guide.iter().map(|g| g.capacity() * 4).sum::<usize>()
             + self.events.capacity() * std::mem::size_of::<FollowEvent>()
-    }
-
-    /// Follow-page views of one fan today.
-    pub fn follow_page(&self, fan: usize) -> &[FollowView] {
-        let chunk = &self.follow_pages[fan / FAN_CHUNK];
-        let j = fan % FAN_CHUNK;
-        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize]
     }
 
     /// The fan behind one discovery view of `work`: its category in proportion to the
@@ -158,32 +175,81 @@ impl Viewed {
 }
 
 /// Works of each creator today: `works[offsets[c]..offsets[c + 1]]`, in work order.
-struct WorksByCreator {
+#[derive(Clone, Debug, Default)]
+pub(super) struct WorksByCreator {
     offsets: Vec<u32>,
     works: Vec<u32>,
 }
 
 impl WorksByCreator {
-    fn new(creator: &[i64], n_creators: usize) -> Self {
-        let mut offsets = vec![0u32; n_creators + 1];
+    pub fn clear(&mut self) {
+        self.offsets.clear();
+        self.works.clear();
+    }
+
+    /// Whether it holds the works of a day (between `view` and the next `plan`).
+    pub fn is_built(&self) -> bool {
+        !self.offsets.is_empty()
+    }
+
+    /// Rebuild for today's works (`creator` per work), reusing the buffers.
+    fn rebuild(&mut self, creator: &[i64], n_creators: usize) {
+        let offsets = &mut self.offsets;
+        offsets.clear();
+        offsets.resize(n_creators + 1, 0);
         for &c in creator {
             offsets[c as usize + 1] += 1;
         }
         for c in 0..n_creators {
             offsets[c + 1] += offsets[c];
         }
-        let mut next = offsets.clone();
-        let mut works = vec![0u32; creator.len()];
+        let mut next = offsets[..n_creators].to_vec();
+        self.works.clear();
+        self.works.resize(creator.len(), 0);
         for (w, &c) in creator.iter().enumerate() {
-            works[next[c as usize] as usize] = w as u32;
+            self.works[next[c as usize] as usize] = w as u32;
             next[c as usize] += 1;
         }
-        WorksByCreator { offsets, works }
     }
 
-    fn of(&self, creator: u32) -> &[u32] {
+    #[inline]
+    pub fn of(&self, creator: u32) -> &[u32] {
         let c = creator as usize;
         &self.works[self.offsets[c] as usize..self.offsets[c + 1] as usize]
+    }
+}
+
+/// One fan's follow-page views of each creator (`creators`, from `plan`) split over the
+/// creator's works today, uniformly (one stream per fan, drawn only for creators with
+/// more than one work); `emit(work, views, trust)` for every (fan, work) with views, in
+/// page order. The same draws every time it is called for the fan and day, so `view`,
+/// `buy` and [`Audience::follow_page_views`] see the same split without keeping it.
+#[inline]
+pub(super) fn split_page(
+    seed: u64,
+    day: u64,
+    fan: usize,
+    creators: &[PageCreator],
+    by_creator: &WorksByCreator,
+    per_work: &mut Vec<u32>,
+    mut emit: impl FnMut(u32, u32, f32),
+) {
+    let mut s: Option<Stream> = None;
+    for e in creators {
+        let shown = by_creator.of(e.creator);
+        if let [work] = shown {
+            emit(*work, e.views, e.trust);
+            continue;
+        }
+        let s = s.get_or_insert_with(|| Stream::new(seed, day, fan as u64, purpose::FOLLOW_PAGE));
+        per_work.clear();
+        per_work.resize(shown.len(), 0);
+        draw::uniform_counts(s, e.views as u64, per_work);
+        for (&work, &views) in shown.iter().zip(per_work.iter()) {
+            if views > 0 {
+                emit(work, views, e.trust);
+            }
+        }
     }
 }
 
@@ -218,10 +284,12 @@ impl Audience {
             match_bonus,
             creator_alive,
         )?;
-        let by_creator = WorksByCreator::new(works.creator, n_creators);
+        self.viewed.by_creator.rebuild(works.creator, n_creators);
+        let by_creator = &self.viewed.by_creator;
         if let Some(c) =
             (0..n_creators).find(|&c| self.today.has_work[c] && by_creator.of(c as u32).is_empty())
         {
+            self.viewed.by_creator.clear();
             return Err(InputError::new(
                 "creator",
                 format!("creator {c} had a work today in plan but has none among the works"),
@@ -230,33 +298,57 @@ impl Audience {
 
         self.alive.copy_from_slice(creator_alive);
         let mut viewed = std::mem::take(&mut self.viewed);
+        let by_creator = std::mem::take(&mut viewed.by_creator);
         viewed.clear();
+        viewed.by_creator = by_creator;
+        viewed.seed = seed;
+        viewed.commerce.extend_from_slice(works.commerce);
+        let mut commerce_pages = std::mem::take(&mut viewed.spare);
         let mut events = std::mem::take(&mut viewed.events);
 
-        // The follow page: per fan, in parallel over chunks of fans.
-        let mut pages = std::mem::take(&mut viewed.spare);
-        let reached_by_follow =
-            self.follow_pages(seed, day, works.commerce, &by_creator, &mut pages);
-        profile::mark("follow pages");
-        let mut views_follow = vec![0i64; n_works];
-        for page in &pages {
-            for e in &page.entries {
-                views_follow[e.work as usize] += e.views as i64;
-            }
-        }
-        viewed.follow_pages = pages;
-        let fan_views: u64 = self.today.views.iter().map(|&v| v as u64).sum();
-        for (total, &v) in self.totals.views.iter_mut().zip(&self.today.views) {
-            *total += v as u64;
-        }
-
-        profile::mark("follow totals");
-        // Discovery: the screens of each category choose works under the impression caps.
+        // Two independent halves at once: discovery (serial: the screens of each category
+        // choose works under the impression caps) beside the follow pages (per fan, in
+        // parallel over chunks of fans) and the prefix sums of who made the discovery
+        // views (for follows and orders). Neither reads what the other writes.
         let screens = self.today.plan.screens_by_category.clone();
-        let (views_discovery, by_category) =
-            discover(seed, day, works, &screens, single_column, match_bonus);
+        let today = &self.today;
+        let fans_by_category = &self.fans_by_category;
+        let totals_views = &mut self.totals.views;
+        let pages = &mut commerce_pages;
+        let (prefix, guide, by_creator) =
+            (&mut viewed.prefix, &mut viewed.guide, &viewed.by_creator);
+        let ((views_discovery, by_category), (reached_by_follow, views_follow, fan_views)) =
+            rayon::join(
+                || discover(seed, day, works, &screens, single_column, match_bonus),
+                || {
+                    let follow = follow_pages(
+                        seed,
+                        day,
+                        today,
+                        works.commerce,
+                        by_creator,
+                        totals_views,
+                        pages,
+                    );
+                    prefix.resize_with(k_count, Vec::new);
+                    for (k, fans) in fans_by_category.iter().enumerate() {
+                        let prefix = &mut prefix[k];
+                        let mut total = 0u64;
+                        prefix.extend(fans.iter().map(|&f| {
+                            total += today.discovery(f as usize) as u64;
+                            total
+                        }));
+                    }
+                    guide.resize_with(k_count, Vec::new);
+                    for (prefix, guide) in prefix.iter().zip(guide.iter_mut()) {
+                        build_guide(prefix, guide);
+                    }
+                    follow
+                },
+            );
+        profile::mark("follow pages, discovery, prefix");
+        viewed.commerce_pages = commerce_pages;
 
-        profile::mark("discovery");
         // Commerce reach: follow-page views of commerce works, or at least one of the
         // fan's discovery views on commerce at its category's realized commerce share.
         let mut commerce_share = vec![0.0f64; k_count];
@@ -275,20 +367,6 @@ impl Audience {
         let reached = self.reach(seed, day, &reached_by_follow, &commerce_share);
 
         profile::mark("reach");
-        // Who made the discovery views, for follows and orders: prefix sums by category.
-        viewed.prefix.resize_with(k_count, Vec::new);
-        for (k, fans) in self.fans_by_category.iter().enumerate() {
-            let prefix = &mut viewed.prefix[k];
-            let mut total = 0u64;
-            prefix.extend(fans.iter().map(|&f| {
-                total += self.today.discovery(f as usize) as u64;
-                total
-            }));
-        }
-        viewed.guide.resize_with(k_count, Vec::new);
-        for (prefix, guide) in viewed.prefix.iter().zip(viewed.guide.iter_mut()) {
-            build_guide(prefix, guide);
-        }
         viewed
             .work_creator
             .extend(works.creator.iter().map(|&c| c as u32));
@@ -299,27 +377,33 @@ impl Audience {
         profile::mark("prefix");
         // Engagement (aggregate) and who follows from discovery, per work in parallel;
         // the follows themselves in a serial pass, in (fan, work) order so that the
-        // relation lists are visited in address order.
-        let picks: Vec<(i64, Vec<(u32, u32)>)> = crate::chunks::map(n_works, |w| {
-            let uid = viewed.work_uid[w];
-            let disc = viewed.views_discovery[w];
-            let all = disc + views_follow[w] as u64;
-            let mut s = Stream::new(seed, day, uid, purpose::ENGAGE);
-            let engaged = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
-            let creator = viewed.work_creator[w];
-            if disc == 0 || works.follow_rate[w] <= 0.0 || !creator_alive[creator as usize] {
-                return (engaged, Vec::new());
-            }
-            let mut s = Stream::new(seed, day, uid, purpose::FOLLOW);
-            let n = draw::binomial(&mut s, disc, works.follow_rate[w]);
-            let fans = (0..n)
-                .map(|_| {
-                    let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
-                    (fan as u32, w as u32)
-                })
-                .collect();
-            (engaged, fans)
-        });
+        // relation lists are visited in address order. Every work has its own streams, so
+        // the grain of the parallel pass is free: finer than `CHUNK`, which the day's
+        // works seldom exceed.
+        let picks: Vec<(i64, Vec<(u32, u32)>)> = (0..n_works)
+            .into_par_iter()
+            .with_min_len(WORK_GRAIN)
+            .map(|w| {
+                let uid = viewed.work_uid[w];
+                let disc = viewed.views_discovery[w];
+                let all = disc + views_follow[w] as u64;
+                let mut s = Stream::new(seed, day, uid, purpose::ENGAGE);
+                let engaged = draw::binomial(&mut s, all, works.engage_rate[w]) as i64;
+                let creator = viewed.work_creator[w];
+                if disc == 0 || works.follow_rate[w] <= 0.0 || !creator_alive[creator as usize] {
+                    return (engaged, Vec::new());
+                }
+                let mut s = Stream::new(seed, day, uid, purpose::FOLLOW);
+                let n = draw::binomial(&mut s, disc, works.follow_rate[w]);
+                let fans = (0..n)
+                    .map(|_| {
+                        let fan = viewed.discovery_viewer(&mut s, w, disc, &self.fans_by_category);
+                        (fan as u32, w as u32)
+                    })
+                    .collect();
+                (engaged, fans)
+            })
+            .collect();
         let mut engaged = Vec::with_capacity(n_works);
         let mut candidates: Vec<(u32, u32)> = Vec::new();
         for (e, fans) in picks {
@@ -437,78 +521,6 @@ impl Audience {
         Ok(())
     }
 
-    /// Split each fan's follow-page views of a creator (drawn by `plan`) over that
-    /// creator's works today, uniformly; per fan in parallel over chunks of fans, into
-    /// `pages` (one per chunk, their buffers reused). Returns whether each fan viewed a
-    /// commerce work there.
-    fn follow_pages(
-        &self,
-        seed: u64,
-        day: u64,
-        commerce: &[bool],
-        by_creator: &WorksByCreator,
-        pages: &mut Vec<FollowChunk>,
-    ) -> Vec<bool> {
-        pages.resize_with(self.today.pages.len(), FollowChunk::default);
-        let reached: Vec<Vec<bool>> = self
-            .today
-            .pages
-            .par_iter()
-            .zip(pages.par_iter_mut())
-            .enumerate()
-            .map(|(c, (chunk, page))| {
-                let fans = chunk.offsets.len() - 1;
-                let mut reached = vec![false; fans];
-                page.offsets.clear();
-                page.entries.clear();
-                page.offsets.reserve(fans + 1);
-                page.entries
-                    .reserve(chunk.entries.len() + chunk.entries.len() / 4);
-                page.offsets.push(0);
-                let mut per_work: Vec<u32> = Vec::new();
-                for (j, fan_reached) in reached.iter_mut().enumerate() {
-                    let fan = c * FAN_CHUNK + j;
-                    let mut s: Option<Stream> = None;
-                    let mut any_commerce = false;
-                    let creators =
-                        &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
-                    for e in creators {
-                        let shown = by_creator.of(e.creator);
-                        if let [work] = shown {
-                            any_commerce |= commerce[*work as usize];
-                            page.entries.push(FollowView {
-                                work: *work,
-                                views: e.views,
-                                trust: e.trust,
-                            });
-                            continue;
-                        }
-                        let s = s.get_or_insert_with(|| {
-                            Stream::new(seed, day, fan as u64, purpose::FOLLOW_PAGE)
-                        });
-                        per_work.clear();
-                        per_work.resize(shown.len(), 0);
-                        draw::uniform_counts(s, e.views as u64, &mut per_work);
-                        for (&work, &views) in shown.iter().zip(&per_work) {
-                            if views > 0 {
-                                any_commerce |= commerce[work as usize];
-                                page.entries.push(FollowView {
-                                    work,
-                                    views,
-                                    trust: e.trust,
-                                });
-                            }
-                        }
-                    }
-                    *fan_reached = any_commerce;
-                    page.offsets.push(page.entries.len() as u32);
-                }
-                reached
-            })
-            .collect();
-        reached.concat()
-    }
-
     fn reach(&self, seed: u64, day: u64, by_follow: &[bool], commerce_share: &[f64]) -> u64 {
         let today = &self.today;
         let interest = &self.interest;
@@ -533,6 +545,84 @@ impl Audience {
             })
             .sum()
     }
+}
+
+/// Today's follow-page views split over the works ([`split_page`]), per fan in parallel
+/// over chunks of fans, without keeping them: returns whether each fan viewed a commerce
+/// work there, the follow-page views per work (integer sums, so the same for any split of
+/// the fans between threads) and the views of all fans, which `totals_views` (per fan)
+/// gains.
+fn follow_pages(
+    seed: u64,
+    day: u64,
+    today: &super::plan::Today,
+    commerce: &[bool],
+    by_creator: &WorksByCreator,
+    totals_views: &mut [u64],
+    pages: &mut Vec<FollowChunk>,
+) -> (Vec<bool>, Vec<i64>, u64) {
+    let n_works = commerce.len();
+    let n = today.views.len();
+    let mut reached = vec![false; n];
+    pages.resize_with(today.pages.len(), FollowChunk::default);
+    struct Acc {
+        views: Vec<u64>,
+        fan_views: u64,
+    }
+    let empty = || Acc {
+        views: vec![0u64; n_works],
+        fan_views: 0,
+    };
+    let acc = today
+        .pages
+        .par_iter()
+        .zip(pages.par_iter_mut())
+        .zip(reached.par_chunks_mut(FAN_CHUNK))
+        .zip(totals_views.par_chunks_mut(FAN_CHUNK))
+        .enumerate()
+        .fold(empty, |mut acc, (c, (((chunk, page), reached), totals))| {
+            let mut per_work: Vec<u32> = Vec::new();
+            page.offsets.clear();
+            page.entries.clear();
+            page.offsets.reserve(reached.len() + 1);
+            page.offsets.push(0);
+            for (j, fan_reached) in reached.iter_mut().enumerate() {
+                let fan = c * FAN_CHUNK + j;
+                let v = today.views[fan] as u64;
+                acc.fan_views += v;
+                totals[j] += v;
+                let creators =
+                    &chunk.entries[chunk.offsets[j] as usize..chunk.offsets[j + 1] as usize];
+                let mut any_commerce = false;
+                split_page(
+                    seed,
+                    day,
+                    fan,
+                    creators,
+                    by_creator,
+                    &mut per_work,
+                    |work, views, trust| {
+                        acc.views[work as usize] += views as u64;
+                        if commerce[work as usize] {
+                            any_commerce = true;
+                            page.entries.push(FollowView { work, views, trust });
+                        }
+                    },
+                );
+                *fan_reached = any_commerce;
+                page.offsets.push(page.entries.len() as u32);
+            }
+            acc
+        })
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.views.iter_mut().zip(&b.views) {
+                *x += y;
+            }
+            a.fan_views += b.fan_views;
+            a
+        });
+    let views = acc.views.iter().map(|&v| v as i64).collect();
+    (reached, views, acc.fan_views)
 }
 
 /// The capped multinomial of discovery: category by category, the screens choose works

@@ -1,8 +1,8 @@
 //! The warm start: an established follow graph before the first day.
 
 use super::draw;
-use super::relations::{Relation, FOLLOWS, MAX_RELATIONS};
-use super::{indices, purpose, Audience, InputError};
+use super::relations::{Relation, RelationList, FOLLOWS, MAX_RELATIONS};
+use super::{indices, purpose, Audience, InputError, FAN_CHUNK};
 use crate::rng::Stream;
 
 impl Audience {
@@ -46,40 +46,29 @@ impl Audience {
                 format!("must be between 0 and 1, got {initial_trust}"),
             ));
         }
+        if !serial_only() && self.relations.iter().all(RelationList::is_empty) {
+            return Ok(self.warm_start_fresh(
+                seed,
+                targets,
+                creator_category,
+                same_category_share,
+                initial_trust,
+            ));
+        }
         let n = self.n_fans();
         // mark[f] == c + 1: fan f was chosen for creator c (no clearing between creators).
         let mut mark = vec![0u32; n];
         let mut chosen: Vec<u32> = Vec::new();
         let mut made = 0u64;
         for (c, &target) in targets.iter().enumerate() {
-            let target = (target as usize).min(n);
-            if target == 0 {
-                continue;
-            }
-            let stamp = c as u32 + 1;
-            let mut s = Stream::new(seed, 0, c as u64, purpose::WARM);
-            let pool = &self.fans_by_category[creator_category[c] as usize];
-            let same = (draw::binomial(&mut s, target as u64, same_category_share) as usize)
-                .min(pool.len());
             chosen.clear();
-            choose(
-                &mut s,
-                |i| pool[i],
-                pool.len(),
-                pool.len(),
-                same,
+            self.choose_followers(
+                seed,
+                c,
+                target,
+                creator_category,
+                same_category_share,
                 &mut mark,
-                stamp,
-                &mut chosen,
-            );
-            choose(
-                &mut s,
-                |i| i as u32,
-                n,
-                n - same,
-                target - same,
-                &mut mark,
-                stamp,
                 &mut chosen,
             );
             for &fan in &chosen {
@@ -105,6 +94,163 @@ impl Audience {
         self.repack();
         Ok(made)
     }
+
+    /// The distinct followers creator `c` gets in the warm start, appended to `out`, in the
+    /// order they are drawn (its own stream; `mark` holds no stamp `c + 1` on entry).
+    #[allow(clippy::too_many_arguments)]
+    fn choose_followers(
+        &self,
+        seed: u64,
+        c: usize,
+        target: u32,
+        creator_category: &[i64],
+        same_category_share: f64,
+        mark: &mut [u32],
+        out: &mut Vec<u32>,
+    ) {
+        let n = self.n_fans();
+        let target = (target as usize).min(n);
+        if target == 0 {
+            return;
+        }
+        let stamp = c as u32 + 1;
+        let mut s = Stream::new(seed, 0, c as u64, purpose::WARM);
+        let pool = &self.fans_by_category[creator_category[c] as usize];
+        let same =
+            (draw::binomial(&mut s, target as u64, same_category_share) as usize).min(pool.len());
+        choose(
+            &mut s,
+            |i| pool[i],
+            pool.len(),
+            pool.len(),
+            same,
+            mark,
+            stamp,
+            out,
+        );
+        choose(
+            &mut s,
+            |i| i as u32,
+            n,
+            n - same,
+            target - same,
+            mark,
+            stamp,
+            out,
+        );
+    }
+
+    /// The warm start on fans without relations (the model's case), with the same result
+    /// as the creator-by-creator pass: each creator's followers depend only on its own
+    /// stream, so they are drawn for chunks of creators in parallel; a fan then keeps the
+    /// first [`MAX_RELATIONS`] creators that chose it in creator order (those a full list
+    /// skipped), its relations in that order, and the lists are built per chunk of fans.
+    fn warm_start_fresh(
+        &mut self,
+        seed: u64,
+        targets: &[u32],
+        creator_category: &[i64],
+        same_category_share: f64,
+        initial_trust: f32,
+    ) -> u64 {
+        use rayon::prelude::*;
+        let n = self.n_fans();
+        let n_creators = targets.len();
+        // Creators per piece: each piece has its own marks (stamps are unique per creator).
+        const CREATORS: usize = 4096;
+        let this = &*self;
+        let pieces: Vec<(Vec<u32>, Vec<u32>)> = (0..n_creators.div_ceil(CREATORS))
+            .into_par_iter()
+            .map(|piece| {
+                let mut mark = vec![0u32; n];
+                let mut fans = Vec::new();
+                let mut ends = Vec::new();
+                let lo = piece * CREATORS;
+                let hi = (lo + CREATORS).min(n_creators);
+                for (i, &target) in targets[lo..hi].iter().enumerate() {
+                    let c = lo + i;
+                    this.choose_followers(
+                        seed,
+                        c,
+                        target,
+                        creator_category,
+                        same_category_share,
+                        &mut mark,
+                        &mut fans,
+                    );
+                    ends.push(fans.len() as u32);
+                }
+                (fans, ends)
+            })
+            .collect();
+        // Relations per fan: the first MAX_RELATIONS creators that chose it.
+        let mut count = vec![0u32; n + 1];
+        for (fans, _) in &pieces {
+            for &f in fans {
+                count[f as usize + 1] += 1;
+            }
+        }
+        let mut offsets = count;
+        offsets[0] = 0;
+        for f in 0..n {
+            offsets[f + 1] = offsets[f] + offsets[f + 1].min(MAX_RELATIONS as u32);
+        }
+        let mut next = offsets[..n].to_vec();
+        let empty = Relation {
+            creator: 0,
+            trust: initial_trust,
+            last_day: 0,
+            flags: FOLLOWS,
+        };
+        let mut flat = vec![empty; offsets[n] as usize];
+        let mut made = 0u64;
+        for (piece, (fans, ends)) in pieces.iter().enumerate() {
+            let mut start = 0usize;
+            for (i, &end) in ends.iter().enumerate() {
+                let c = piece * CREATORS + i;
+                for &f in &fans[start..end as usize] {
+                    let f = f as usize;
+                    if next[f] < offsets[f + 1] {
+                        flat[next[f] as usize].creator = c as u32;
+                        next[f] += 1;
+                        self.followers[c] += 1;
+                        made += 1;
+                    }
+                }
+                start = end as usize;
+            }
+        }
+        drop(pieces);
+        let offsets = &offsets;
+        let flat = &flat;
+        self.relations
+            .par_chunks_mut(FAN_CHUNK)
+            .enumerate()
+            .for_each(|(chunk, lists)| {
+                for (j, list) in lists.iter_mut().enumerate() {
+                    let f = chunk * FAN_CHUNK + j;
+                    *list = RelationList::from_slice(
+                        &flat[offsets[f] as usize..offsets[f + 1] as usize],
+                    );
+                }
+            });
+        self.moved = 0;
+        made
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: take the creator-by-creator pass even on fans without relations.
+    pub(super) static SERIAL_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[inline(always)]
+fn serial_only() -> bool {
+    #[cfg(test)]
+    return SERIAL_ONLY.with(|c| c.get());
+    #[cfg(not(test))]
+    false
 }
 
 /// Append `m` distinct unmarked fans of a pool (`fan_at(i)` for `i < len`, of which
