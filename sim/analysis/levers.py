@@ -108,6 +108,7 @@ KPIS = (
     "median_income_tier3_final",
     "repeat_purchase_rate",
     "complaint_rate",
+    "creators_on_bad_goods_mean",
     "active_creators_final",
 )
 """The main KPIs the table reports for every lever."""
@@ -205,7 +206,7 @@ def markdown(table: pd.DataFrame, scenario: Scenario, seeds: int, days: int) -> 
         "",
     ]
     short = {kpi: kpi.replace("_real_total", "").replace("_final", "").replace("_mean", "")
-             for kpi in KPIS}  # fmt: skip
+             .replace("creators_on_bad_goods", "on_bad_goods") for kpi in KPIS}  # fmt: skip
     header = "| lever = value | channel | " + " | ".join(short[k] for k in KPIS) + " |"
     lines += [header, "|" + "---|" * (len(KPIS) + 2)]
     for (lever, value), part in table.groupby(["lever", "value"], sort=False):
