@@ -63,3 +63,10 @@ def test_the_command_writes_the_table_and_refuses_an_unknown_lever(tmp_path: Pat
     assert bad.stderr.strip().splitlines() == [
         "ecosim: error: --only: 'commerce.nothing' is not a lever of the table (24)"
     ]
+
+
+def test_the_shipped_lever_table_covers_every_lever() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "levers.md").read_text()
+    for step in levers.STEPS:
+        assert f"`{step.path}` = " in text, step.path
+    assert "Levers with no clear effect on any KPI at this size and horizon: none." in text

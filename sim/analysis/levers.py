@@ -95,6 +95,13 @@ STEPS: tuple[LeverStep, ...] = (
 )
 """Every policy lever of DESIGN.md §5 with its low and high test values (a switch or a
 choice is moved once: low and high are the same other value)."""
+OMITTED: dict[str, str] = {
+    "commerce.source_goods_share": "acts only with the programme on",
+    "commerce.event_days": "moves the festival rather than scaling a behaviour",
+    "commerce.buy_rate, live_multiplier, trust_gain, trust_loss": "fans' behaviour, "
+    "calibrated rather than set by the platform (their sensitivity is the calibration's)",
+}
+"""Settings of the traffic and commerce groups left out of the table, with the reason."""
 
 KPIS = (
     "gmv_real_total",
@@ -223,6 +230,10 @@ def markdown(table: pd.DataFrame, scenario: Scenario, seeds: int, days: int) -> 
         "",
         "Levers with no clear effect on any KPI at this size and horizon: "
         + (", ".join(f"`{m}`" for m in missing) if missing else "none")
+        + ".",
+        "",
+        "Not in the table: "
+        + "; ".join(f"`{path}` ({why})" for path, why in OMITTED.items())
         + ".",
         "",
     ]
