@@ -50,7 +50,7 @@ RESOLUTION_NOTE = (
     "(tiny: 40x), each standing for 4x the users and creators. The resolution test in "
     "docs/scaling.md (the baseline at 50k fans x 4000 against 200k x 1000) finds every "
     "intensive result within 10% (incomes by follower tier, Ginis, ordinary shares, GMV "
-    "per day, days to 1M) but repeat purchase (1.25x: it is judged per fan-creator pair), "
+    "per day, days to 1M) but repeat purchase (1.5x: it is judged per fan-creator pair), "
     "with wider noise between seeds. Answer with the full resolution; use the others for "
     "a quick look."
 )
