@@ -12,16 +12,9 @@ from sim.runs.pool import simulate_seeds
 from sim.runs.run import RunResult
 from sim.runs.seeds import spawn_seeds
 from sim.scenario.files import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, TENTH
 
-MEDIUM = [
-    "population.fans=20000",
-    "population.creators=2000",
-    "population.merchants=200",
-    "population.suppliers=50",
-    "population.scale=10000",
-    "population.creator_scale=10",
-]
+MEDIUM = TENTH
 """The baseline's platform (200M DAU) at a tenth of its resolution."""
 SEEDS = spawn_seeds(2019, 3)
 DAYS = 150

@@ -18,18 +18,9 @@ import pytest
 
 from sim.runs.seeds import spawn_seeds
 from sim.scenario.files import load_scenario
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, TENTH
 from tools.resolution import compare
 
-TENTH = [
-    "population.fans=20000",
-    "population.creators=2000",
-    "population.merchants=200",
-    "population.suppliers=50",
-    "population.scale=10000",
-    "population.creator_scale=10",
-]
-"""The baseline's platform (200M DAU, 20k creators) at a tenth of its resolution."""
 TOLERANCE = 0.10
 
 INVARIANT = (
