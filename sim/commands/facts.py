@@ -1,10 +1,12 @@
-"""``ecosim facts``: run a scenario long enough to judge the seed's facts (F1-F10) over
+"""``ecosim facts``: run a scenario long enough to judge the seed's facts (F1-F11) over
 several seeds and print target vs simulated, PASS or FAIL."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+import pandas as pd
 
 from sim.commands import Command
 from sim.scenario.errors import ScenarioError
@@ -48,8 +50,15 @@ def _positive_int(name: str, value: str | None, default: int) -> int:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.analysis.facts import FACTS_DAYS, facts_table, format_facts
-    from sim.runs.pool import simulate_seeds
+    from sim.analysis.facts import (
+        FACTS_DAYS,
+        fact_jobs,
+        format_facts,
+        judge,
+        run_facts,
+        split_facts,
+    )
+    from sim.runs.pool import simulate_many
     from sim.runs.seeds import spawn_seeds
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -57,18 +66,30 @@ def _execute(args: argparse.Namespace) -> int:
     seeds = spawn_seeds(scenario.run.seed, _positive_int("--seeds", args.seeds, 3))
     days = _positive_int("--days", args.days, FACTS_DAYS)
     workers = _positive_int("--workers", args.workers, 0) if args.workers else None
-    runs = simulate_seeds(scenario, seeds, days=days, workers=workers)
-    table = facts_table(runs)
-    print(f"facts of {scenario.name}: {len(seeds)} seeds x {days} days")
+    results = simulate_many(fact_jobs(scenario, seeds, days), workers=workers)
+    runs, plain = split_facts([run_facts(result) for result in results])
+    table = judge(runs, plain)
+    print(
+        f"facts of {scenario.name}: {len(seeds)} seeds x {days} days "
+        f"(and {len(seeds)} x {min(days, 365)} days without the floor, for F2b)"
+    )
     print(format_facts(table))
     if args.csv is not None:
-        table.to_csv(args.csv, index=False)
+        write_table(table, args.csv)
     return 0 if bool(table["passed"].all()) else 3
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """The table as CSV, written beside its final name and renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    table.to_csv(partial, index=False)
+    partial.replace(path)
 
 
 COMMAND = Command(
     name="facts",
-    help="check the seed's facts (F1-F10) on a scenario over several seeds",
+    help="check the seed's facts (F1-F11) on a scenario over several seeds",
     add_arguments=_add_arguments,
     execute=_execute,
 )

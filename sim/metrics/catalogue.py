@@ -139,6 +139,8 @@ CREATOR_COLUMNS: dict[str, str] = {
     "gmv_real": "GMV x scale / creator_scale: real yuan per creator it stands for.",
     "orders": "Orders sold over the run.",
     "gmv_per_follower": "GMV per follower (missing without followers).",
+    "event_gmv_real": "GMV over the festival's days x scale / creator_scale, real yuan (F9).",
+    "event_orders_real": "Orders over the festival's days x scale / creator_scale (F9).",
     "max_live_gmv_real": "Best GMV of one live stream x scale / creator_scale, real yuan (F8).",
     "quality": "Content quality (skill); log-normal around 1.",
     "sales_skill": "Sales skill (persona); log-normal around 1.",

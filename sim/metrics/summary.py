@@ -59,6 +59,8 @@ def creator_table(model: EcosystemModel) -> pd.DataFrame:
             "orders": c.orders,
             "gmv_per_follower": np.where(followers > 0, c.gmv / np.maximum(followers, 1), np.nan),
             "max_live_gmv_real": c.max_live_gmv * scale,
+            "event_gmv_real": c.event_gmv * scale,
+            "event_orders_real": c.event_orders * scale,
             "quality": c.quality,
             "sales_skill": c.sales_skill,
             "days_to_10k": days_to(c.milestone_10k),

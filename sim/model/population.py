@@ -191,6 +191,8 @@ def make_creators(
         gmv=np.zeros(n),
         orders=np.zeros(n, np.int64),
         max_live_gmv=np.zeros(n),
+        event_gmv=np.zeros(n),
+        event_orders=np.zeros(n, np.int64),
         income_30d=np.zeros(n),
         milestone_10k=minus_one.copy(),
         milestone_100k=minus_one.copy(),

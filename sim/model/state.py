@@ -103,6 +103,9 @@ class Creators(Table):
     gmv: F64
     orders: I64
     max_live_gmv: F64
+    event_gmv: F64
+    """GMV on the festival's days (F9's best creator)."""
+    event_orders: I64
     income_30d: F64
     milestone_10k: I64
     milestone_100k: I64

@@ -72,6 +72,9 @@ def settle(
     c.income += income
     c.gmv += gmv
     c.orders += count
+    if day in s.commerce.event_days:
+        c.event_gmv += gmv
+        c.event_orders += count
     caught, caught_bad = inspect(world, scenario, count, complaints, rng)
     c.penalty_until[caught] = day + s.commerce.penalty_days
     world.merchants.exposed[c.merchant[caught_bad]] = True
