@@ -42,6 +42,8 @@ DAILY_METRICS: dict[str, str] = {
     "exposure_top10_share": "Share of impressions to the top 10% of creators with a work.",
     "ordinary_share": "Share of discovery impressions to ordinary (non-head) creators' works: "
     "what the floor acts on.",
+    "head_throttle": "Factor on head creators' climbing quotas the platform set for the next "
+    "day, steered so ordinary creators' share of all views meets the floor (1: no throttle).",
     "ordinary_share_all": "Share of all views (discovery and follow page) that went to "
     "ordinary creators' works (fact F2).",
     "follower_gini": "Gini of followers across active creators.",
@@ -139,9 +141,9 @@ CREATOR_COLUMNS: dict[str, str] = {
     "gmv_real": "GMV x scale / creator_scale: real yuan per creator it stands for.",
     "orders": "Orders sold over the run.",
     "gmv_per_follower": "GMV per follower (missing without followers).",
+    "max_live_gmv_real": "Best GMV of one live stream x scale / creator_scale, real yuan (F8).",
     "event_gmv_real": "GMV over the festival's days x scale / creator_scale, real yuan (F9).",
     "event_orders_real": "Orders over the festival's days x scale / creator_scale (F9).",
-    "max_live_gmv_real": "Best GMV of one live stream x scale / creator_scale, real yuan (F8).",
     "quality": "Content quality (skill); log-normal around 1.",
     "sales_skill": "Sales skill (persona); log-normal around 1.",
     "days_to_10k": "Days from entry to 10k real-equivalent followers (missing: not reached).",

@@ -104,6 +104,7 @@ def measure(
         "exposure_top10_share": exposure_top10,
         "ordinary_share": allocation.ordinary_share_after,
         "ordinary_share_all": ordinary_views / views_all if views_all else 0.0,
+        "head_throttle": world.head_throttle,
         "follower_gini": gini(c.followers[active]),
         "follower_top1_share": follower_top1,
         "follower_top10_share": follower_top10,

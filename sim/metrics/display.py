@@ -228,6 +228,7 @@ DAILY_DISPLAY: dict[str, Display] = _table(
         ("exposure_top10_share", "Impressions to the top 10% of creators", "share", "lower"),
         ("ordinary_share", "Ordinary creators' share of impressions", "share", "higher"),
         ("ordinary_share_all", "Ordinary creators' share of all views", "share", "higher"),
+        ("head_throttle", "Factor on head creators' climbing quotas", "number", None),
         ("follower_gini", "Follower Gini", "gini", "lower"),
         ("follower_top1_share", "Followers held by the top 1%", "share", "lower"),
         ("follower_top10_share", "Followers held by the top 10%", "share", "lower"),

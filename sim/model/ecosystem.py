@@ -132,6 +132,10 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
             served.allocated,
         )
         seen = viewing.view(world, scenario, seed, day, feed, served.impressions)
+        view_share = allocation.ordinary_view_share(world, scenario, feed.creator, seen.views)
+        world.head_throttle = allocation.steer_head_throttle(
+            scenario, world.head_throttle, view_share
+        )
         settle_rng = day_rng(seed, day, SETTLE)
         orders = buying.buy(world, scenario, seed, day, feed, settle_rng)
         settled = settlement.settle(world, scenario, day, feed, orders, settle_rng)

@@ -216,4 +216,8 @@ class World:
     when new and climbing works cannot, and that the follow page shows."""
     income_window: IncomeWindow
     next_uid: int = 0
+    head_throttle: float = 1.0
+    """Factor on head creators' climbing quotas today: the platform lowers it while
+    ordinary creators' share of all views is short of the policy's floor and raises it
+    back when they are above (see :func:`sim.model.steps.allocation.steer_head_throttle`)."""
     """Id of the next work posted (ids key the works' random draws)."""

@@ -12,6 +12,11 @@ from sim.allocation import Allocation, FairnessPolicy, allocate_exposure
 from sim.model.state import I64, Bool, Creators, Works, World
 from sim.scenario.schema import Scenario
 
+THROTTLE_GAIN = 2.0
+"""How fast the platform moves head creators' quotas: tomorrow's factor is today's times
+exp(gain x (ordinary share of views - floor)), so a shortfall of 0.05 cuts it by 10%."""
+THROTTLE_MIN = 0.01
+
 PUSH_CONCENTRATION = 2.0
 """A single-column feed pushes what converts: a climbing work's demand grows with its
 relative conversion to this power (fans do not choose, the algorithm does)."""
@@ -49,6 +54,10 @@ def work_demand(world: World, scenario: Scenario, day: int, works: Works) -> I64
         demand = np.round(demand * push).astype(np.int64)
     penalised = world.creators.penalty_until[works.creator] >= day
     demand[penalised & (works.stage > 0)] = 0
+    if world.head_throttle < 1.0:
+        head = head_creators(world.creators, len(world.fans), scenario)[works.creator]
+        throttled = head & (works.stage > 0)
+        demand[throttled] = np.floor(demand[throttled] * world.head_throttle).astype(np.int64)
     return demand
 
 
@@ -83,6 +92,28 @@ def fill(allocated: DayAllocation, recent: Works, rng: np.random.Generator) -> I
     weights = recent.quality / recent.quality.sum()
     filler: I64 = rng.multinomial(left, weights).astype(np.int64)
     return filler
+
+
+def ordinary_view_share(world: World, scenario: Scenario, creators: I64, views: I64) -> float:
+    """Ordinary creators' share of all of today's views (discovery and follow page): the
+    traffic the seed's "70% to ordinary people" is about."""
+    total = int(views.sum())
+    if total == 0:
+        return 1.0
+    head = head_creators(world.creators, len(world.fans), scenario)
+    return float(views[~head[creators]].sum()) / total
+
+
+def steer_head_throttle(scenario: Scenario, throttle: float, view_share: float) -> float:
+    """Tomorrow's factor on head creators' climbing quotas. The kernel's floor holds on
+    impressions, but fans click head creators' covers more and follow them, so ordinary
+    creators fall short of the floor in views; the platform then pushes head works less
+    (within each group the climb is unchanged). Without a floor the factor is 1."""
+    floor = scenario.traffic.ordinary_floor
+    if floor is None:
+        return 1.0
+    step = float(np.exp(THROTTLE_GAIN * (view_share - floor)))
+    return float(min(max(throttle * step, THROTTLE_MIN), 1.0))
 
 
 def fairness_policy(scenario: Scenario) -> FairnessPolicy:
