@@ -15,6 +15,7 @@ def _works(n: int, stage: int, creator: np.ndarray) -> Works:
         uid=np.arange(n, dtype=np.int64),
         creator=creator.astype(np.int64),
         live=np.arange(n) % 2 == 0,
+        goods=np.arange(n) % 2 == 0,
         quality=np.ones(n),
         stage=np.full(n, stage, np.int64),
         gmv=np.arange(n, dtype=np.float64),

@@ -254,10 +254,12 @@ def recent_works(rng: np.random.Generator, scenario: Scenario, creators: Creator
     creator = np.flatnonzero(posted_any).astype(np.int64)
     n = creator.size
     quality = creators.quality[creator] * rng.lognormal(0.0, WORK_QUALITY_SIGMA, n)
+    goods = creators.commerce[creator] & (rng.random(n) < scenario.population.video_goods_share)
     return Works(
         uid=np.arange(n, dtype=np.int64),
         creator=creator,
         live=np.zeros(n, bool),
+        goods=goods,
         quality=quality,
         stage=np.zeros(n, np.int64),
         gmv=np.zeros(n),

@@ -119,6 +119,9 @@ class Works:
     uid: I64
     creator: I64
     live: Bool
+    goods: Bool
+    """Carries goods (a product link): every live stream, and the share of a commerce
+    creator's short videos set by ``population.video_goods_share``."""
     quality: F64
     stage: I64
     gmv: F64
@@ -135,6 +138,7 @@ class Works:
         return Works(
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
+            np.zeros(0, bool),
             np.zeros(0, bool),
             np.zeros(0),
             np.zeros(0, np.int64),

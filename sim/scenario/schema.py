@@ -266,6 +266,13 @@ class Population(BaseModel):
     live_rate: Float = Field(
         0.2, ge=0, le=1, description="Probability that a commerce creator goes live on a day."
     )
+    video_goods_share: Float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of a commerce creator's short videos that carry a product link "
+        "(live streams always sell).",
+    )
     quality_sigma: Float = Field(
         0.5, ge=0, le=5, description="Spread (log-normal sigma) of creators' content quality."
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.state import F64, I64, Bool, Works, World
+from sim.model.steps import content
 from sim.model.steps.channel import PASS_THROUGH, SHOP_GUARANTEE, Channels, choose_channels
 from sim.scenario.schema import Scenario
 
@@ -54,7 +55,7 @@ def purchase_intent(
     use) and the festival. Zero for works without goods."""
     c, m, s, catalogue = world.creators, world.merchants, scenario, world.catalogue
     merchant = c.merchant[works.creator]
-    selling = c.commerce[works.creator] & (merchant >= 0)
+    selling = content.carrying_goods(c, works)
     mer = np.where(selling, merchant, 0)
     event = day in s.commerce.event_days
     value = (catalogue.reference_price[m.category[mer]] / channels.price) ** VALUE_ELASTICITY

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.state import I64, Bool, Works, World
+from sim.model.steps import content
 from sim.scenario.schema import Scenario
 
 ENGAGE_BASE = 0.08
@@ -105,7 +106,7 @@ def view(
         impressions,
         works.quality,
         category,
-        c.commerce[works.creator],
+        content.carrying_goods(c, works),
         np.clip(ENGAGE_BASE * works.quality, 0.0, 0.95),
         follow_rate(world, scenario, works),
         works.uid,
