@@ -1,40 +1,103 @@
-"""Writes the one-at-a-time sensitivity table and plot of docs/calibration.md
-(docs/sensitivity.csv, .md, .png): ``python -m tools.sensitivity_docs [--days N]``."""
+"""Writes the sensitivity analysis of docs/calibration.md (docs/sensitivity.md, .parquet,
+.png): ``ecosim sensitivity`` on the baseline at a tenth of its resolution, then the
+tables and plot from its output. ``python -m tools.sensitivity_docs [--trajectories N]
+[--sobol-n N] [--seeds N] [--days N] [--workers N]``; an interrupted run resumes from
+build/sensitivity-docs."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from sim.analysis.sensitivity import plot, sensitivity, to_markdown
-from sim.scenario.files import load_scenario
+import pandas as pd
+
+from sim.analysis.sensitivity import morris_markdown, plot, sobol_markdown, write_table
+from sim.commands.cli import main as ecosim
 
 ROOT = Path(__file__).resolve().parent.parent
+TENTH = (
+    "population.fans=20000",
+    "population.creators=2000",
+    "population.merchants=200",
+    "population.suppliers=50",
+    "population.scale=10000",
+    "population.creator_scale=10",
+)
+"""The baseline's platform at a tenth of its resolution (as tests.conftest.TENTH)."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--days", default="365")
+    parser.add_argument("--seeds", default="2")
+    parser.add_argument("--trajectories", default="4")
+    parser.add_argument("--sobol-n", default="16")
+    parser.add_argument("--top", default="4")
+    parser.add_argument("--workers", default=None)
+    parser.add_argument("--work", type=Path, default=ROOT / "build/sensitivity-docs")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
-    scenario = load_scenario(ROOT / "scenarios/baseline.yaml")
-    table = sensitivity(scenario, args.days, scenario.run.seed)
-    table.to_csv(args.out / "sensitivity.csv", index=False)
-    (args.out / "sensitivity.md").write_text(to_markdown(table) + "\n", encoding="utf-8")
-    plot(table, args.out / "sensitivity.png")
-    print(to_markdown(table))
+    settings = [
+        *("--days", args.days, "--seeds", args.seeds, "--trajectories", args.trajectories),
+        *("--sobol-n", args.sobol_n, "--top", args.top),
+    ]
+    command = [
+        "sensitivity",
+        str(ROOT / "scenarios/baseline.yaml"),
+        *[part for setting in TENTH for part in ("--set", setting)],
+        *settings,
+        *(["--workers", args.workers] if args.workers else []),
+    ]
+    code = ecosim([*command, "--out", str(args.work)])
+    if code:
+        sys.exit(code)
+    morris_table = pd.read_parquet(args.work / "morris.parquet")
+    sobol_table = pd.read_parquet(args.work / "sobol.parquet")
+    both = pd.concat(
+        [morris_table.assign(method="morris"), sobol_table.assign(method="sobol")],
+        ignore_index=True,
+    )
+    write_table(both[["method", *both.columns.drop("method")]], args.out / "sensitivity.parquet")
+    plot(morris_table, sobol_table, args.out / "sensitivity.png")
+    text = markdown(morris_table, sobol_table, " ".join(["ecosim sensitivity", *settings]), args)
+    (args.out / "sensitivity.md").write_text(text, encoding="utf-8")
+    print(text)
 
 
-SCALE_KPIS = (
-    "exposure_gini_mean",
-    "follower_gini_final",
-    "income_gini_final",
-    "ordinary_share_mean",
-    "average_order_value",
-    "complaint_rate",
-    "commerce_reach_share_mean",
-    "views_per_fan_mean",
-)
+def markdown(
+    morris_table: pd.DataFrame, sobol_table: pd.DataFrame, command: str, args: argparse.Namespace
+) -> str:
+    """docs/sensitivity.md: how it was made, the Morris table, the Sobol' table."""
+    factors = morris_table["parameter"].nunique()
+    return "\n".join(
+        [
+            "<!-- Written by `python -m tools.sensitivity_docs`; do not edit. -->",
+            "",
+            f"Morris screening of the baseline at a tenth of its resolution over {factors} "
+            "factors (every calibrated parameter and numeric lever, "
+            "`sim.analysis.sensitivity.PARAMETERS`, each over its range), "
+            f"{args.trajectories} trajectories on a 4-level grid; every point runs "
+            f"{args.seeds} paired seeds x {args.days} days and the KPIs are averaged over "
+            f"the seeds (`{command}` with the tenth-resolution `--set`s). A cell is `mu*` "
+            "(the mean absolute change of the KPI when the factor alone moves two thirds of "
+            "its range, from points spread over all the factors) over the KPI's largest "
+            "`mu*`: 1 is the KPI's most influential factor, bold from 0.5; rows by their "
+            "mean over the KPIs (the Sobol' stage takes the first ones).",
+            "",
+            morris_markdown(morris_table),
+            "",
+            f"Sobol' indices of the {sobol_table['parameter'].nunique()} most influential "
+            f"(Saltelli's scheme, N = {args.sobol_n}, the others at the baseline's value): "
+            "first-order `S1` / total `ST` with 95% bootstrap half-widths; `ST` well above "
+            "`S1` means interactions.",
+            "",
+            sobol_markdown(sobol_table),
+            "",
+            "![sensitivity](sensitivity.png)",
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,19 @@ from sim.scenario.errors import ScenarioError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("run", "check", "schema", "facts", "compare", "levers", "sweep", "report", "app")
+COMMANDS = (
+    "run",
+    "check",
+    "schema",
+    "facts",
+    "compare",
+    "levers",
+    "sweep",
+    "sensitivity",
+    "calibrate",
+    "report",
+    "app",
+)
 """Subcommand modules in :mod:`sim.commands`, in ``--help`` order; add yours here."""
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141

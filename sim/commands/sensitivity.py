@@ -1,0 +1,274 @@
+"""``ecosim sensitivity``: Morris screening of the main KPIs over every calibrated parameter
+and numeric lever, then Sobol' indices for the most influential, on a Dask cluster.
+
+Writes DIR/morris.parquet, DIR/sobol.parquet and DIR/sensitivity.png, and prints both
+tables. Every finished sample point is kept in DIR (``morris-points.jsonl``,
+``sobol-points.jsonl``): the same command again resumes an interrupted study, and starts
+no cluster when nothing is left to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.commands import Command
+from sim.scenario.errors import MemoryLimitError, ScenarioError
+from sim.scenario.files import load_scenario
+from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from sim.analysis.parameters import Parameter
+    from sim.analysis.sensitivity import Evaluate, Mapper, Point, Progress
+    from sim.scenario.schema import Scenario
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=Path("scenarios/baseline.yaml"),
+        metavar="SCENARIO",
+        help="scenario YAML file (default scenarios/baseline.yaml)",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a setting"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="where the tables, plot and "
+        "finished points go (the same DIR resumes a study)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--parameters",
+        default=None,
+        metavar="PATH,PATH,...",
+        help="only these factors of the screening (default: every calibrated parameter and "
+        "numeric lever, sim.analysis.sensitivity.PARAMETERS)",
+    )
+    parser.add_argument("--trajectories", default="10", metavar="N", help="Morris trajectories")
+    parser.add_argument("--levels", default="4", metavar="N", help="Morris grid levels (even)")
+    parser.add_argument(
+        "--sobol-n", default="32", metavar="N", help="Sobol' base samples (a power of 2)"
+    )
+    parser.add_argument(
+        "--top", default="4", metavar="K", help="Sobol' indices for the K most influential"
+    )
+    parser.add_argument("--no-sobol", action="store_true", help="Morris screening only")
+    parser.add_argument("--seeds", default="2", metavar="N", help="paired seeds per point")
+    parser.add_argument("--days", default=None, metavar="N", help="days per run (run.days)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        default=None,
+        metavar="N",
+        help="worker processes of a local cluster (default: one per core)",
+    )
+    where.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="use the Dask cluster at ADDRESS"
+    )
+    where.add_argument(
+        "--scheduler-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="use the Dask cluster described by FILE ('dask scheduler --scheduler-file')",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from sim.analysis.sensitivity import (
+        check_levels,
+        check_sobol_n,
+        model_problem,
+        morris,
+        morris_markdown,
+        most_influential,
+        plot,
+        sobol,
+        sobol_markdown,
+        write_table,
+    )
+    from sim.runs.seeds import spawn_seeds
+
+    scenario = load_scenario(args.scenario, args.set)
+    check_memory(scenario)
+    trajectories = _positive_int("--trajectories", args.trajectories)
+    levels = _positive_int("--levels", args.levels)
+    check_levels(levels, "--levels")
+    sobol_n = _positive_int("--sobol-n", args.sobol_n)
+    check_sobol_n(sobol_n, "--sobol-n")
+    top = _positive_int("--top", args.top)
+    n_seeds = _positive_int("--seeds", args.seeds)
+    days = scenario.run.days if args.days is None else _positive_int("--days", args.days)
+    workers = None if args.workers is None else _positive_int("--workers", args.workers)
+    parameters = _parameters(args.parameters)
+    problem, evaluation = model_problem(
+        scenario, parameters, spawn_seeds(scenario.run.seed, n_seeds), days, field="--parameters"
+    )
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", f"{out} is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    seed = scenario.run.seed
+    with ExitStack() as stack:
+        cluster = _LazyCluster(_connect(args, scenario, workers), stack)
+        try:
+            morris_table = morris(
+                problem,
+                evaluation,
+                trajectories=trajectories,
+                levels=levels,
+                seed=seed,
+                mapper=cluster,
+                cache=out / "morris-points.jsonl",
+                progress=None if args.quiet else _progress_lines("morris"),
+            )
+            write_table(morris_table, out / "morris.parquet")
+            sobol_table = None
+            if not args.no_sobol:
+                chosen = problem.subset(most_influential(morris_table, top))
+                sobol_table = sobol(
+                    chosen,
+                    evaluation,
+                    n=sobol_n,
+                    seed=seed,
+                    mapper=cluster,
+                    cache=out / "sobol-points.jsonl",
+                    progress=None if args.quiet else _progress_lines("sobol"),
+                )
+                write_table(sobol_table, out / "sobol.parquet")
+        except KeyboardInterrupt:
+            print(
+                f"ecosim: interrupted; finished points are saved in {out}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+            return 130
+    plot(morris_table, sobol_table, out / "sensitivity.png")
+    runs = f"{n_seeds} paired seeds x {days} days per point"
+    print(f"Morris screening of {scenario.name}: {trajectories} trajectories, {runs}")
+    print("(mu* over the output's largest: 1 = its most influential parameter)\n")
+    print(morris_markdown(morris_table))
+    if sobol_table is not None:
+        print(f"\nSobol' indices (N = {sobol_n}): S1 / ST with 95% half-widths\n")
+        print(sobol_markdown(sobol_table))
+    print(out)
+    return 0
+
+
+def _positive_int(name: str, text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise ScenarioError(name, f"must be a whole number, got {text!r}") from None
+    if number < 1:
+        raise ScenarioError(name, f"must be at least 1, got {number}")
+    return number
+
+
+def _parameters(text: str | None) -> list[Parameter]:
+    """The screening's factors: all of them, or those named in ``--parameters``."""
+    from sim.analysis.sensitivity import PARAMETERS
+
+    if text is None:
+        return list(PARAMETERS)
+    known = {parameter.path: parameter for parameter in PARAMETERS}
+    paths = [path.strip() for path in text.split(",") if path.strip()]
+    unknown = [path for path in paths if path not in known]
+    if unknown or not paths:
+        raise ScenarioError(
+            "--parameters",
+            f"{', '.join(unknown) or 'nothing'} is not a factor of the screening; "
+            f"choose among {', '.join(known)}",
+        )
+    return [known[path] for path in paths]
+
+
+def _connect(
+    args: argparse.Namespace, scenario: Scenario, workers: int | None
+) -> Callable[[int], AbstractContextManager[Client]]:
+    from sim.sweeps.cluster import local_cluster, remote_cluster, scheduler_file_cluster
+
+    if args.scheduler is not None:
+        return partial(remote_cluster, args.scheduler)
+    if args.scheduler_file is not None:
+        return partial(scheduler_file_cluster, args.scheduler_file)
+    _check_memory(scenario, workers)
+    return partial(local_cluster, workers)
+
+
+def _check_memory(scenario: Scenario, workers: int | None) -> None:
+    """``workers`` runs of the scenario must fit at once on this machine."""
+    from sim.scenario.memory import estimate_memory_bytes
+    from sim.sweeps.cluster import cpu_count
+
+    parallel = workers or cpu_count()
+    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
+    need = estimate_memory_bytes(scenario) * parallel
+    if need > limit:
+        fit = max(1, limit // estimate_memory_bytes(scenario))
+        raise MemoryLimitError(
+            "--workers",
+            f"{parallel} runs at once need about {need / 2**20:,.0f} MiB but only "
+            f"{limit / 2**20:,.0f} MiB may be used; use --workers {fit}",
+        )
+
+
+class _LazyCluster:
+    """A mapper that opens its cluster (into ``stack``) when points are first left to run,
+    checking that the workers run this code, and keeps it for the next stage."""
+
+    def __init__(
+        self, connect: Callable[[int], AbstractContextManager[Client]], stack: ExitStack
+    ) -> None:
+        self._connect = connect
+        self._stack = stack
+        self._mapper: Mapper | None = None
+
+    def __call__(
+        self, evaluate: Evaluate, points: Sequence[Point]
+    ) -> Iterable[tuple[int, Mapping[str, float]]]:
+        from sim.analysis.sensitivity import on_cluster
+        from sim.sweeps.cluster import _check_workers
+        from sim.sweeps.ledger import code_version
+
+        if self._mapper is None:
+            client = self._stack.enter_context(self._connect(len(points)))
+            _check_workers(client, code_version())  # as the sweep: same code everywhere
+            self._mapper = on_cluster(client)
+        return self._mapper(evaluate, points)
+
+
+def _progress_lines(stage: str) -> Progress:
+    """A line on stderr per finished point: the time since the stage started and how many
+    of its points are finished (the first line: how many were finished before)."""
+    started = time.monotonic()
+
+    def write(finished: int, total: int) -> None:
+        elapsed = int(time.monotonic() - started)
+        print(
+            f"sensitivity {stage} [{elapsed // 60}:{elapsed % 60:02d}]: "
+            f"{finished}/{total} points finished",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return write
+
+
+COMMAND = Command(
+    name="sensitivity",
+    help="Morris screening and Sobol' indices of the main KPIs (SALib, on Dask), resumably",
+    add_arguments=_add_arguments,
+    execute=_execute,
+)
