@@ -28,7 +28,6 @@ COMMANDS = (
     "levers",
     "sweep",
     "sensitivity",
-    "calibrate",
     "report",
     "app",
 )
