@@ -25,6 +25,10 @@ FALSE_ALARM = 0.01
 """Probability that an inspection of an honest seller wrongly penalises it."""
 DROP_AFTER_COMPLAINT = 0.05
 """Probability that a creator drops the goods it carries on a day they drew complaints."""
+HIRING_RATE = 0.1
+"""Growth of a team's daily capacity after a day it sold out (it hires and stocks up)."""
+CAPACITY_LIMIT_REAL = 2_000_000
+"""Orders a day the largest team can ship, real-equivalent (the top sellers of 2019)."""
 
 
 @dataclass
@@ -72,6 +76,7 @@ def settle(
     c.income += income
     c.gmv += gmv
     c.orders += count
+    hire(c, count, CAPACITY_LIMIT_REAL / s.population.per_creator_scale)
     if day in s.commerce.event_days:
         c.event_gmv += gmv
         c.event_orders += count
@@ -95,6 +100,16 @@ def settle(
         penalised_bad=int(caught_bad.sum()),
         returned_gmv=float(orders.price[orders.complaint].sum()),
     )
+
+
+def hire(creators: Creators, sold: I64, limit: float) -> None:
+    """Teams that sold out today grow by HIRING_RATE (at least one order a day), up to
+    ``limit`` orders a day: capacity follows sales, so a seller whose works convert is
+    not held to the team it started with."""
+    sold_out = (sold > 0) & (sold >= creators.capacity)
+    grown = np.maximum(np.ceil(creators.capacity * (1.0 + HIRING_RATE)), creators.capacity + 1)
+    capped = np.maximum(np.minimum(grown, max(limit, 1.0)), creators.capacity)
+    creators.capacity = np.where(sold_out, capped, creators.capacity).astype(np.int64)
 
 
 def inspect(
