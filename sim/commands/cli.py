@@ -28,6 +28,7 @@ COMMANDS = (
     "levers",
     "sweep",
     "sensitivity",
+    "calibrate",
     "report",
     "app",
 )
