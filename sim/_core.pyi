@@ -150,6 +150,7 @@ class Audience:
         price: npt.NDArray[np.float64],
         reference_price: npt.NDArray[np.float64],
         follow_factor: float,
+        cohort: float,
         capacity_left: npt.NDArray[np.int64],
         budget_left: npt.NDArray[np.float64],
     ) -> tuple[
@@ -157,11 +158,14 @@ class Audience:
         npt.NDArray[np.int64],
         npt.NDArray[np.int64],
         npt.NDArray[np.float64],
-        npt.NDArray[np.bool_],
+        npt.NDArray[np.float64],
         npt.NDArray[np.bool_],
     ]:
         """Turn today's views into orders, each from a fan who viewed the work:
-        ``(fan, work, creator, price, repeat, from_follow)`` per order.
+        ``(fan, work, creator, price, repeat, from_follow)`` per order. ``repeat`` is the
+        share of the order's real users who had bought from the creator they met before:
+        with ``cohort`` real creators per simulated one, 1 − (1 − 1/cohort)^n after the
+        pair's n earlier orders.
         ``capacity_left`` (per creator) and ``budget_left`` (per fan) are updated in
         place."""
 
@@ -172,9 +176,11 @@ class Audience:
         complaint: npt.NDArray[np.bool_],
         trust_gain: float,
         trust_loss: float,
+        cohort: float,
     ) -> None:
-        """Move trust after settlement: up by ``trust_gain·(1 − trust)`` after a good
-        order, down by ``trust_loss·trust`` after a complaint (not below 0.05)."""
+        """Move trust after settlement: up by ``(trust_gain/cohort)·(1 − trust)`` after a
+        good order, down by ``(trust_loss/cohort)·trust`` after a complaint (not below
+        0.05): one order moves one member of the creator cohort."""
 
     def followers(self) -> npt.NDArray[np.int64]:
         """Followers per creator: the in-degree of the follow graph."""

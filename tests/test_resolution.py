@@ -35,16 +35,12 @@ INVARIANT = (
     "gmv_real_per_day",
     "views_per_fan_mean",
     "commerce_reach_share",
+    "repeat_purchase_rate",
 )
 NOT_AT_THIS_SIZE = {
     "days_to_1m_median": "at a fortieth of the baseline about one entrant per seed reaches "
     "1M followers in a year, too few for a median; docs/scaling.md judges F4 at the full "
     "baseline against a quarter (1.08)",
-}
-RESOLUTION_DEPENDENT = {
-    "repeat_purchase_rate": "a simulated (fan, creator) pair stands for scale x "
-    "creator_scale real pairs, and meets creator_scale times more often at 4x: a repeat is "
-    "judged on the pair (docs/scaling.md)",
 }
 
 
@@ -55,16 +51,7 @@ def table() -> pd.DataFrame:
     return compare(scenario, seeds[:3], days=365, coarse_seeds=seeds)
 
 
-@pytest.mark.parametrize(
-    "quantity",
-    [
-        *INVARIANT,
-        *(
-            pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=reason))
-            for k, reason in RESOLUTION_DEPENDENT.items()
-        ),
-    ],
-)
+@pytest.mark.parametrize("quantity", INVARIANT)
 def test_intensive_result_holds_at_a_quarter_of_the_resolution(quantity: str) -> None:
     row = table().loc[quantity]
     tolerance = max(TOLERANCE, row["noise"])
@@ -75,7 +62,7 @@ def test_intensive_result_holds_at_a_quarter_of_the_resolution(quantity: str) ->
 
 
 def test_every_intensive_quantity_is_judged_or_excused() -> None:
-    judged = set(INVARIANT) | set(RESOLUTION_DEPENDENT) | set(NOT_AT_THIS_SIZE)
+    judged = set(INVARIANT) | set(NOT_AT_THIS_SIZE)
     assert judged == set(table().index)
 
 

@@ -126,6 +126,7 @@ fn main() {
             price: &price,
             reference_price: &price,
             follow_factor: 3.0,
+            cohort: 1.0,
         };
         let mut capacity = vec![1000i64; creators];
         let orders = audience

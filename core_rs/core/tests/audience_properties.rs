@@ -260,6 +260,7 @@ fn run_day(
         price: &price,
         reference_price: &reference,
         follow_factor: 2.0,
+        cohort: 1.0,
     };
     let before_buy = snapshot(a);
     let capacity_before = capacity.to_vec();
@@ -302,7 +303,7 @@ fn run_day(
             .get(&(fan, creator))
             .is_some_and(|f| f & BOUGHT != 0)
             || bought_today.contains(&(fan, creator));
-        assert_eq!(orders.repeat[i], had, "repeat flag of order {i}");
+        assert_eq!(orders.repeat[i], if had { 1.0 } else { 0.0 }, "repeat of order {i}");
         bought_today.insert((fan, creator));
     }
     for c in 0..cfg.creators {
@@ -310,7 +311,7 @@ fn run_day(
     }
     check_in_degree(a);
     let complaint: Vec<bool> = (0..orders.fan.len()).map(|i| i % 5 == 0).collect();
-    a.settle(&orders.fan, &orders.creator, &complaint, 0.1, 0.3)
+    a.settle(&orders.fan, &orders.creator, &complaint, 0.1, 0.3, 1.0)
         .expect("settle");
     DayResult {
         plan,
@@ -574,12 +575,12 @@ fn warm_start_makes_distinct_followers() {
 fn settle_moves_trust_and_floors_it() {
     let mut a = Audience::new(vec![0; 2], vec![1.0; 2], vec![1.0; 2], 1, 1).expect("valid");
     a.warm_start(1, &[2], &[0], 1.0, 0.5).expect("warm");
-    a.settle(&[0, 1], &[0, 0], &[false, true], 0.2, 0.5)
+    a.settle(&[0, 1], &[0, 0], &[false, true], 0.2, 0.5, 1.0)
         .expect("settle");
     let trust = |a: &Audience, f: usize| a.relations_of(f)[0].trust;
     assert!((trust(&a, 0) - 0.6).abs() < 1e-6 && (trust(&a, 1) - 0.25).abs() < 1e-6);
     for _ in 0..20 {
-        a.settle(&[1], &[0], &[true], 0.2, 0.5).expect("settle");
+        a.settle(&[1], &[0], &[true], 0.2, 0.5, 1.0).expect("settle");
     }
     assert_eq!(trust(&a, 1), 0.05);
 }
@@ -650,6 +651,7 @@ fn bad_inputs_name_the_argument() {
         price: &[1.0],
         reference_price: &[1.0],
         follow_factor: 1.0,
+        cohort: 1.0,
     };
     assert_eq!(
         argument(

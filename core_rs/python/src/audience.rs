@@ -67,7 +67,7 @@ type OrderTuple<'py> = (
     Int64<'py>,
     Int64<'py>,
     Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<bool>>,
 );
 type EdgeTuple<'py> = (
@@ -259,7 +259,8 @@ impl Audience {
     }
 
     /// Turn today's views into orders: (fan, work, creator, price, repeat, from_follow)
-    /// per order. `capacity_left` (per creator) and `budget_left` (per fan) are updated in
+    /// per order; `repeat` is the share of the order's real users who had bought from the
+    /// creator they met (`cohort` real creators per simulated one). `capacity_left` (per creator) and `budget_left` (per fan) are updated in
     /// place.
     #[allow(clippy::too_many_arguments)]
     fn buy<'py>(
@@ -271,6 +272,7 @@ impl Audience {
         price: PyReadonlyArray1<'py, f64>,
         reference_price: PyReadonlyArray1<'py, f64>,
         follow_factor: f64,
+        cohort: f64,
         mut capacity_left: PyReadwriteArray1<'py, i64>,
         mut budget_left: PyReadwriteArray1<'py, f64>,
     ) -> PyResult<OrderTuple<'py>> {
@@ -286,6 +288,7 @@ impl Audience {
             price: &pr,
             reference_price: &rp,
             follow_factor,
+            cohort,
         };
         let inner = &mut self.inner;
         let o = py
@@ -301,8 +304,8 @@ impl Audience {
         ))
     }
 
-    /// Move trust after settlement: up by `trust_gain·(1 − trust)` after a good order,
-    /// down by `trust_loss·trust` after a complaint (not below 0.05).
+    /// Move trust after settlement: up by `(trust_gain/cohort)·(1 − trust)` after a good
+    /// order, down by `(trust_loss/cohort)·trust` after a complaint (not below 0.05).
     fn settle(
         &mut self,
         orders_fan: PyReadonlyArray1<'_, i64>,
@@ -310,6 +313,7 @@ impl Audience {
         complaint: PyReadonlyArray1<'_, bool>,
         trust_gain: f64,
         trust_loss: f64,
+        cohort: f64,
     ) -> PyResult<()> {
         let (f, c, k) = (
             contiguous(&orders_fan),
@@ -317,7 +321,7 @@ impl Audience {
             contiguous(&complaint),
         );
         self.inner
-            .settle(&f, &c, &k, trust_gain, trust_loss)
+            .settle(&f, &c, &k, trust_gain, trust_loss, cohort)
             .map_err(value_error)
     }
 

@@ -38,7 +38,8 @@ class Orders:
     merchant: I64
     price: F64
     cost: F64
-    repeat: Bool
+    repeat: F64
+    """Share of the order's real users who had bought from the creator they met before."""
     from_follow: Bool
     shop: Bool
     complaint: Bool
@@ -99,6 +100,7 @@ def buy(
         channels.price,
         reference,
         FOLLOW_BUY_FACTOR,
+        scenario.population.creator_scale,
         capacity,
         world.fans.budget_left,
     )

@@ -72,6 +72,7 @@ def settle(
         orders.complaint,
         s.commerce.trust_gain,
         s.commerce.trust_loss,
+        s.population.creator_scale,
     )
     c.income += income
     c.gmv += gmv

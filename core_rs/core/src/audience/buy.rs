@@ -27,6 +27,9 @@ pub struct Offers<'a> {
     pub reference_price: &'a [f64],
     /// Followers on their follow page buy this many times more readily.
     pub follow_factor: f64,
+    /// Real creators per simulated creator (`creator_scale`): what one order tells about
+    /// the real pairs of a (fan, creator) pair (see [`Relation::repeat_share`]).
+    pub cohort: f64,
 }
 
 /// The day's orders, one entry each, in the order they were taken.
@@ -36,8 +39,9 @@ pub struct Orders {
     pub work: Vec<i64>,
     pub creator: Vec<i64>,
     pub price: Vec<f64>,
-    /// The fan had bought from this creator before this order.
-    pub repeat: Vec<bool>,
+    /// Share of the order's real users who had bought from the creator they met before
+    /// (0 or 1 when a simulated creator is one real creator).
+    pub repeat: Vec<f64>,
     /// The order came from a follow-page view (else from a discovery view).
     pub from_follow: Vec<bool>,
     /// Follows undone because a new buyer relation needed the slot.
@@ -159,6 +163,7 @@ impl Audience {
                     price,
                     true,
                     day16,
+                    offers.cohort,
                 );
             }
         }
@@ -207,6 +212,7 @@ impl Audience {
                     price,
                     false,
                     day16,
+                    offers.cohort,
                 );
             }
         }
@@ -249,6 +255,12 @@ impl Audience {
                     "work {w} is offered (p_buy > 0) at a price of {}",
                     offers.price[w]
                 ),
+            ));
+        }
+        if !offers.cohort.is_finite() || offers.cohort < 1.0 {
+            return Err(InputError::new(
+                "cohort",
+                format!("must be finite and at least 1, got {}", offers.cohort),
             ));
         }
         if !offers.follow_factor.is_finite() || offers.follow_factor < 0.0 {
@@ -479,11 +491,13 @@ impl Audience {
         price: f64,
         from_follow: bool,
         day: u16,
+        cohort: f64,
     ) {
         let repeat = match self.relations[fan].find_mut(creator) {
             Some(r) => {
-                let before = r.bought();
+                let before = r.repeat_share(cohort);
                 r.flags |= BOUGHT;
+                r.orders = r.orders.saturating_add(1);
                 r.last_day = day;
                 before
             }
@@ -495,13 +509,14 @@ impl Audience {
                         trust: STRANGER_TRUST,
                         last_day: day,
                         flags: BOUGHT,
+                        orders: 1,
                     },
                 );
                 if evicted.is_some_and(|r| r.follows()) {
                     orders.evicted_follows += 1;
                 }
                 self.unfollow_evicted(fan, evicted, events);
-                false
+                0.0
             }
         };
         self.totals.orders[fan] += 1;
@@ -514,9 +529,10 @@ impl Audience {
         orders.from_follow.push(from_follow);
     }
 
-    /// Trust after settlement: `trust += gain·(1 − trust)` after a good order,
-    /// `trust −= loss·trust` after a complaint (not below [`TRUST_FLOOR`]). Orders whose
-    /// relation has since been evicted change nothing.
+    /// Trust after settlement: `trust += (gain/cohort)·(1 − trust)` after a good order,
+    /// `trust −= (loss/cohort)·trust` after a complaint (not below [`TRUST_FLOOR`]), where
+    /// `cohort` is the real creators per simulated one. Orders whose relation has since
+    /// been evicted change nothing.
     pub fn settle(
         &mut self,
         orders_fan: &[i64],
@@ -524,6 +540,7 @@ impl Audience {
         complaint: &[bool],
         trust_gain: f64,
         trust_loss: f64,
+        cohort: f64,
     ) -> Result<(), InputError> {
         same_length(&[
             ("orders_fan", orders_fan.len()),
@@ -540,6 +557,15 @@ impl Audience {
                 ));
             }
         }
+        if !cohort.is_finite() || cohort < 1.0 {
+            return Err(InputError::new(
+                "cohort",
+                format!("must be finite and at least 1, got {cohort}"),
+            ));
+        }
+        // One order moves the trust of one member of the creator cohort: the pair's trust
+        // (the mean over its real pairs) moves by 1/cohort of the step.
+        let (trust_gain, trust_loss) = (trust_gain / cohort, trust_loss / cohort);
         for i in 0..orders_fan.len() {
             if let Some(r) =
                 self.relations[orders_fan[i] as usize].find_mut(orders_creator[i] as u32)

@@ -418,6 +418,7 @@ impl Audience {
                     trust: STRANGER_TRUST,
                     last_day: day,
                     flags: FOLLOWS,
+                    orders: 0,
                 },
             );
             self.unfollow_evicted(fan, evicted, events);

@@ -15,6 +15,10 @@ pub struct Relation {
     pub trust: f32,
     pub last_day: u16,
     pub flags: u8,
+    /// Orders the fan has placed with the creator (saturating): with creator cohorts
+    /// (one simulated creator for several real ones) the share of the pair's real users
+    /// who bought from the member they meet is 1 − (1 − 1/cohort)^orders.
+    pub orders: u8,
 }
 
 const _: () = assert!(std::mem::size_of::<Relation>() == 12);
@@ -28,6 +32,21 @@ impl Relation {
     #[inline]
     pub fn bought(&self) -> bool {
         self.flags & BOUGHT != 0
+    }
+
+    /// Share of the pair's real users for whom an order now is a repeat purchase: a
+    /// user meets a random member of a creator cohort of `cohort`, so after n orders of
+    /// the pair the member it meets has sold to it with probability 1 − (1 − 1/cohort)^n
+    /// (1 for any n ≥ 1 when a simulated creator is one real creator).
+    #[inline]
+    pub fn repeat_share(&self, cohort: f64) -> f64 {
+        if self.orders == 0 {
+            0.0
+        } else if cohort <= 1.0 {
+            1.0
+        } else {
+            1.0 - (1.0 - 1.0 / cohort).powi(self.orders as i32)
+        }
     }
 }
 
@@ -133,6 +152,7 @@ mod tests {
             trust: 0.5,
             last_day,
             flags,
+            orders: 0,
         }
     }
 
@@ -158,5 +178,18 @@ mod tests {
         assert_eq!((evicted.creator, evicted.last_day), (49, 51));
         assert_eq!(list.len(), MAX_RELATIONS);
         assert_eq!(list.capacity(), MAX_RELATIONS);
+    }
+
+    #[test]
+    fn repeat_share_is_the_share_of_the_cohort_that_has_sold_to_the_fan() {
+        let mut r = rel(0, 0, BOUGHT);
+        assert_eq!(r.repeat_share(1.0), 0.0, "no orders yet: never a repeat");
+        r.orders = 1;
+        assert_eq!(r.repeat_share(1.0), 1.0, "one creator: every later order repeats");
+        assert_eq!(r.repeat_share(4.0), 0.25);
+        r.orders = 2;
+        assert!((r.repeat_share(4.0) - (1.0 - 0.75f64.powi(2))).abs() < 1e-12);
+        r.orders = u8::MAX;
+        assert!(r.repeat_share(4.0) > 0.999_999);
     }
 }

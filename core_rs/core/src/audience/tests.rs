@@ -96,6 +96,7 @@ fn calls_come_in_order() {
         price: &[1.0],
         reference_price: &[1.0],
         follow_factor: 1.0,
+        cohort: 1.0,
     };
     let (mut capacity, mut budget) = (vec![0i64; 2], vec![0.0f64; 100]);
     assert!(a.buy(0, 4, &offers, &mut capacity, &mut budget).is_err());
@@ -149,6 +150,7 @@ fn discovery_picks_drawn_ahead_match_the_serial_draws_when_orders_evict() {
         price: &price,
         reference_price: &price,
         follow_factor: 1.0,
+        cohort: 1.0,
     };
     let run = |redraw: bool| {
         let mut b = a.clone();

@@ -85,6 +85,7 @@ impl Audience {
                         trust: initial_trust,
                         last_day: 0,
                         flags: FOLLOWS,
+                        orders: 0,
                     });
                     self.followers[c] += 1;
                     made += 1;
@@ -201,6 +202,7 @@ impl Audience {
             trust: initial_trust,
             last_day: 0,
             flags: FOLLOWS,
+                        orders: 0,
         };
         let mut flat = vec![empty; offsets[n] as usize];
         let mut made = 0u64;
