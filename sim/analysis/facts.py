@@ -300,16 +300,36 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def with_roles(table: pd.DataFrame, fitted: Sequence[str], held_out: Sequence[str]) -> pd.DataFrame:
+    """The table with a ``role`` column: ``fitted`` (a calibration target), ``held out``
+    (validation: never seen by the fit) or ``invariant``/``not fitted``."""
+    invariants = {"F1", "F3"}
+
+    def role(key: str) -> str:
+        if key in fitted:
+            return "fitted"
+        if key in held_out:
+            return "invariant" if key in invariants else "held out"
+        return "invariant" if key in invariants else "not fitted"
+
+    return table.assign(role=[role(key) for key in table["fact"]])
+
+
 def format_facts(table: pd.DataFrame) -> str:
-    """The facts table as aligned text: fact, what, band, simulated mean [range], verdict."""
-    rows = [("fact", "what", "band", "simulated (mean [min, max])", "")]
+    """The facts table as aligned text: fact, what, band, simulated mean [range], verdict
+    (and the fact's role in the calibration, when the table has one)."""
+    roles = "role" in table.columns
+    rows = [("fact", "what", "band", "simulated (mean [min, max])", "", "role" if roles else "")]
     for r in table.to_dict("records"):
         spread = f"{_number(r['value'])} [{_number(r['low'])}, {_number(r['high'])}]"
         if r["fact"] == "F4":
             spread += f", {r['count']} accounts"
         verdict = "PASS" if r["passed"] else "FAIL"
-        rows.append((str(r["fact"]), str(r["description"]), str(r["target"]), spread, verdict))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        role = str(r["role"]) if roles else ""
+        rows.append(
+            (str(r["fact"]), str(r["description"]), str(r["target"]), spread, verdict, role)
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows

@@ -14,6 +14,7 @@ from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
 
 DEFAULT_SCENARIO = Path("scenarios/baseline.yaml")
+DEFAULT_CALIBRATION = Path("scenarios/calibrations/baseline.yaml")
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +36,14 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", default=None, help="parallel processes (default: cores)")
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=DEFAULT_CALIBRATION,
+        metavar="FILE",
+        help="calibration file whose fitted and held-out facts the table marks "
+        f"(default: {DEFAULT_CALIBRATION}, when it exists)",
+    )
 
 
 def _positive_int(name: str, value: str | None, default: int) -> int:
@@ -69,6 +78,15 @@ def _execute(args: argparse.Namespace) -> int:
     results = simulate_many(fact_jobs(scenario, seeds, days), workers=workers)
     runs, plain = split_facts([run_facts(result) for result in results])
     table = judge(runs, plain)
+    if args.calibration is not None and (
+        args.calibration.is_file() or args.calibration != DEFAULT_CALIBRATION
+    ):
+        from sim.analysis.calibration import load_calibration
+        from sim.analysis.facts import with_roles
+
+        calibration = load_calibration(args.calibration)
+        fitted = [target.fact for target in calibration.targets]
+        table = with_roles(table, fitted, calibration.held_out)
     print(
         f"facts of {scenario.name}: {len(seeds)} seeds x {days} days "
         f"(and {len(seeds)} x {min(days, 365)} days without the floor, for F2b)"
