@@ -23,7 +23,7 @@ def _orders(creator: list[int], price: float, complaint: list[bool]) -> Orders:
         merchant=np.zeros(n, np.int64),
         price=np.full(n, price),
         cost=np.full(n, price / 2),
-        repeat=np.zeros(n, bool),
+        repeat=np.zeros(n),
         from_follow=np.zeros(n, bool),
         shop=np.ones(n, bool),
         complaint=flags,
@@ -107,3 +107,22 @@ def test_milestones_record_the_first_day_a_tier_is_reached() -> None:
     settlement.record_milestones(creators, scenario, 9)
     assert creators.milestone_10k[0] == 7 and creators.milestone_100k[0] == 7
     assert creators.milestone_1m[0] == -1
+
+
+def test_teams_that_sell_out_hire_up_to_the_limit() -> None:
+    model = warm_model(3)
+    c = model.world.creators
+    c.capacity[:4] = [10, 10, 10, 1995]
+    sold = np.zeros(len(c), np.int64)
+    sold[:4] = [10, 9, 0, 1995]
+    before = c.capacity.copy()
+    settlement.hire(c, sold, limit=2000)
+    assert c.capacity[0] == 11  # sold out: +10%
+    assert c.capacity[1] == 10 and c.capacity[2] == 10  # capacity left: no hiring
+    assert c.capacity[3] == 2000  # the limit
+    np.testing.assert_array_equal(
+        c.capacity[4:],
+        np.where((sold[4:] > 0) & (sold[4:] >= before[4:]), c.capacity[4:], before[4:]),
+    )
+    settlement.hire(c, c.capacity.copy(), limit=2000)
+    assert c.capacity[3] == 2000
