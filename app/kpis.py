@@ -6,10 +6,10 @@ from a run's daily table and creator table, because the model does not emit them
 
 - days the Gini cap bound: the plain allocation's Gini was above the cap, so fairness
   control had to move that day's allocation (``exposure_gini_plain`` > ``gini_cap``);
-- days the ordinary floor bound: the ordinary creators' share sat at the floor
-  (``ordinary_share`` within 0.01 percentage points of ``ordinary_floor``). Without the
-  plain allocation's share this is the best reading: a floor the share never touches
-  does not bind;
+- days the ordinary floor bound: the platform throttled head creators' climbing quotas
+  that day to bring ordinary creators up to the floor's share of all views
+  (``head_throttle`` below 1), or their share of impressions sat at the floor
+  (``ordinary_share`` within 0.01 percentage points of ``ordinary_floor``);
 - income for ordinary and head creators: each active commerce creator's income over the
   run, real-equivalent, per 30 days on the platform; "head" as the model counts it
   (followers above ``head_follower_share`` of fans).
@@ -109,7 +109,8 @@ def binding_days(result: sim.RunResult) -> dict[str, float]:
     floor_days = 0.0
     if traffic.ordinary_floor is not None:
         at_floor = daily["ordinary_share"] <= traffic.ordinary_floor + FLOOR_TOLERANCE
-        floor_days = float(at_floor.sum())
+        throttled = daily["head_throttle"] < 1.0
+        floor_days = float((at_floor | throttled).sum())
     return {"cap_binding_days": cap_days, "floor_binding_days": floor_days}
 
 

@@ -24,14 +24,15 @@ CHANNELS: dict[str, str] = {
         "which works reach fans, so who gains followers",
     ),
     **dict.fromkeys(
-        ("traffic.gini_cap", "traffic.ordinary_floor", "traffic.method",
-         "traffic.head_follower_share"),
+        ("traffic.gini_cap", "traffic.method", "traffic.head_follower_share"),
         "the boost layer across creators",
     ),
     **dict.fromkeys(
         ("traffic.feed", "traffic.covers_per_screen", "traffic.follow_rate"),
         "choice vs push: what fans view and follow",
     ),
+    "traffic.ordinary_floor": "the boost layer, and head creators' climbing quotas throttled "
+    "until ordinary creators get the floor's share of all views",
     "traffic.follow_page_weight": "share of attention spent on followed creators: repeat "
     "purchase, private traffic",
     "commerce.platform_commission": "shop prices and the creators' channel choice (shop vs "

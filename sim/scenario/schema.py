@@ -108,7 +108,9 @@ class TrafficPolicy(BaseModel):
     )
     ordinary_floor: PolicyShare | None = Field(
         0.7,
-        description="Minimum share of impressions to ordinary (non-head) creators; null = none.",
+        description="Minimum share of traffic to ordinary (non-head) creators: held on "
+        "discovery impressions by the kernel and on all views by throttling head creators' "
+        "climbing quotas; null = none.",
     )
     head_follower_share: Float = Field(
         0.0005,
