@@ -168,3 +168,29 @@ def test_intensive_results_do_not_depend_on_scale(kpi: str) -> None:
     # that is wider: the complaint rate hangs on a few dozen sellers of bad goods here.
     noise = 2.0 * np.sqrt(at_1x.var(ddof=1) / at_1x.size + at_2x.var(ddof=1) / at_2x.size)
     assert abs(b - a) <= max(0.10 * abs(a), noise), f"{kpi}: {a} at 1x, {b} at 2x"
+
+
+def test_a_direction_holds_only_when_its_interval_is_on_the_asserted_side() -> None:
+    from types import SimpleNamespace
+
+    from sim.analysis.directions import Direction, Expectation, judge_direction
+
+    direction = Direction(
+        "Dx",
+        "claim",
+        ("baseline", ()),
+        ("baseline", ()),
+        (Expectation("a", "down"), Expectation("b", "up"), Expectation("c", "not down")),
+    )
+
+    def run(a: float, b: float, c: float) -> RunResult:
+        return SimpleNamespace(kpis={"a": a, "b": b, "c": c})  # type: ignore[return-value]
+
+    base = [run(1.0, 1.0, 1.0), run(1.1, 1.2, 1.0), run(0.9, 0.8, 1.0)]
+    changed = [run(0.5, 1.5, 0.99), run(0.7, 1.6, 1.01), run(0.4, 1.3, 0.98)]
+    table = judge_direction(direction, base, changed).set_index("kpi")
+    assert table.loc["a", "holds"] and table.loc["b", "holds"]
+    assert table.loc["c", "holds"]  # -0.007 with an interval reaching above zero
+    noisy = [run(1.5, 0.5, 0.5), run(0.6, 1.9, 0.6), run(0.8, 0.9, 0.55)]
+    table = judge_direction(direction, base, noisy).set_index("kpi")
+    assert not table.loc["b", "holds"] and not table.loc["c", "holds"]
