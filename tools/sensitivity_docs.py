@@ -70,6 +70,8 @@ def markdown(
 ) -> str:
     """docs/sensitivity.md: how it was made, the Morris table, the Sobol' table."""
     factors = morris_table["parameter"].nunique()
+    moved = morris_table[morris_table["mu_star"] > 0]
+    spread = (moved["mu_star_conf"] / moved["mu_star"]).median()
     return "\n".join(
         [
             "<!-- Written by `python -m tools.sensitivity_docs`; do not edit. -->",
@@ -83,14 +85,19 @@ def markdown(
             "(the mean absolute change of the KPI when the factor alone moves two thirds of "
             "its range, from points spread over all the factors) over the KPI's largest "
             "`mu*`: 1 is the KPI's most influential factor, bold from 0.5; rows by their "
-            "mean over the KPIs (the Sobol' stage takes the first ones).",
+            "mean over the KPIs (the Sobol' stage takes the first ones). At this budget "
+            f"the 95% half-width of `mu*` is a median {spread:.0%} of `mu*` (all of them "
+            "are in sensitivity.parquet): the leading factors of a KPI are clear, the order "
+            "of the weak ones is not.",
             "",
             morris_markdown(morris_table),
             "",
             f"Sobol' indices of the {sobol_table['parameter'].nunique()} most influential "
             f"(Saltelli's scheme, N = {args.sobol_n}, the others at the baseline's value): "
             "first-order `S1` / total `ST` with 95% bootstrap half-widths; `ST` well above "
-            "`S1` means interactions.",
+            "`S1` means interactions. A sample this small only separates large indices: an "
+            "index above 1 or a half-width above about 0.5 is not resolved (or the KPI "
+            "hardly varies over these factors, as the exposure Gini held at the cap).",
             "",
             sobol_markdown(sobol_table),
             "",
