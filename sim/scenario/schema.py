@@ -130,10 +130,10 @@ class TrafficPolicy(BaseModel):
         4, ge=1, le=10, description="Covers a fan sees per screen (double-column feed only)."
     )
     follow_page_weight: Float = Field(
-        0.2, ge=0, le=1, description="Share of a fan's views spent on the follow page."
+        0.06433, ge=0, le=1, description="Share of a fan's views spent on the follow page."
     )
     follow_rate: Float = Field(
-        0.00005,
+        0.00008744,
         ge=0,
         le=1,
         description="Follow probability per discovery view of an average work by a creator "
@@ -207,13 +207,13 @@ class CommercePolicy(BaseModel):
         "day 0 being 1 January 2019).",
     )
     event_lift: Float = Field(
-        4.0, ge=1, le=50, description="Multiplier on purchase intent during event days."
+        4.176, ge=1, le=50, description="Multiplier on purchase intent during event days."
     )
     buy_rate: Float = Field(
-        0.0001, ge=0, le=1, description="Base purchase probability per commerce view."
+        0.0000942, ge=0, le=1, description="Base purchase probability per commerce view."
     )
     live_multiplier: Float = Field(
-        6.0, ge=1, le=100, description="Purchase-probability multiplier for live streams."
+        17.01, ge=1, le=100, description="Purchase-probability multiplier for live streams."
     )
     trust_gain: Float = Field(
         0.05, ge=0, le=1, description="Trust a fan gains in a creator after a good purchase."
@@ -238,7 +238,7 @@ class Population(BaseModel):
     fans: Int = Field(200_000, ge=1, le=50_000_000, description="Simulated fans (consumers).")
     creators: Int = Field(20_000, ge=1, le=10_000_000, description="Creators at day 0.")
     commerce_creator_share: Float = Field(
-        0.2, ge=0, le=1, description="Share of creators that sell goods (the rest post content)."
+        0.1266, ge=0, le=1, description="Share of creators that sell goods (the rest post content)."
     )
     merchants: Int = Field(2000, ge=1, le=10_000_000, description="Merchants at day 0.")
     suppliers: Int = Field(500, ge=1, le=1_000_000, description="Suppliers at day 0.")
@@ -266,20 +266,20 @@ class Population(BaseModel):
         0.6, ge=0, le=1, description="Probability that a creator posts a short video on a day."
     )
     live_rate: Float = Field(
-        0.2, ge=0, le=1, description="Probability that a commerce creator goes live on a day."
+        0.2099, ge=0, le=1, description="Probability that a commerce creator goes live on a day."
     )
     video_goods_share: Float = Field(
-        0.3,
+        0.2255,
         ge=0,
         le=1,
         description="Share of a commerce creator's short videos that carry a product link "
         "(live streams always sell).",
     )
     quality_sigma: Float = Field(
-        0.5, ge=0, le=5, description="Spread (log-normal sigma) of creators' content quality."
+        0.7526, ge=0, le=5, description="Spread (log-normal sigma) of creators' content quality."
     )
     sales_skill_sigma: Float = Field(
-        1.2,
+        1.023,
         ge=0,
         le=5,
         description="Spread (log-normal sigma) of creators' sales skill (persona): "
