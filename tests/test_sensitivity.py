@@ -186,3 +186,18 @@ def test_sensitivity_end_to_end_on_a_dask_cluster(
     # Nothing is left to run: the same study finishes without reaching any cluster.
     assert main([*args, "--scheduler", "tcp://127.0.0.1:9", "--quiet"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out / "morris.parquet"), morris_table)
+
+
+def test_the_screening_covers_every_calibrated_parameter_around_the_baseline() -> None:
+    from sim.analysis.calibration import load_calibration
+    from sim.analysis.sensitivity import CALIBRATED
+    from sim.scenario.schema import Scenario
+
+    calibration = load_calibration(BASELINE.parent / "calibrations" / "baseline.yaml")
+    screened = {parameter.path for parameter in PARAMETERS}
+    assert {parameter.path for parameter in calibration.parameters} <= screened
+    defaults = Scenario()
+    for parameter in CALIBRATED:
+        group, name = parameter.path.split(".")
+        value = getattr(getattr(defaults, group), name)
+        assert parameter.low < value < parameter.high, parameter.path

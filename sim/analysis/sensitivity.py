@@ -89,19 +89,46 @@ OUTPUTS: dict[str, str] = {
 """The main results the analysis explains, with their labels: KPIs of a run, or daily
 metrics (``ordinary_share_all``, follow page included) averaged over the run."""
 
-CALIBRATED: tuple[Parameter, ...] = (
-    Parameter("commerce.buy_rate", 0.00005, 0.0002, log=True),
-    Parameter("commerce.live_multiplier", 3.0, 12.0, log=True),
-    Parameter("commerce.trust_gain", 0.025, 0.1, log=True),
-    Parameter("population.creator_entry_rate", 0.0055, 0.022, log=True),
-    Parameter("population.post_rate", 0.3, 0.9),
-    Parameter("population.quality_sigma", 0.25, 0.75),
-    Parameter("population.sales_skill_sigma", 0.6, 1.8),
-    Parameter("population.commerce_creator_share", 0.1, 0.3),
+RATES = (
+    "commerce.buy_rate",
+    "commerce.live_multiplier",
+    "commerce.trust_gain",
+    "population.creator_entry_rate",
+    "population.commerce_creator_share",
+    "population.video_goods_share",
 )
+"""Calibrated behaviour known to an order of magnitude: from half to twice its value."""
+SPREADS = (
+    "population.post_rate",
+    "population.live_rate",
+    "population.quality_sigma",
+    "population.sales_skill_sigma",
+)
+"""Calibrated behaviour known more closely: +-50% of its value."""
+
+
+def _around_defaults() -> tuple[Parameter, ...]:
+    """The calibrated behaviour that is not a lever, around the baseline's values (the
+    schema's defaults, which the baseline file writes out: a new calibration moves the
+    ranges with it)."""
+    from sim.scenario.schema import Scenario
+
+    defaults = Scenario()
+    out = []
+    for path in RATES + SPREADS:
+        group, name = path.split(".")
+        value = float(getattr(getattr(defaults, group), name))
+        if path in RATES:
+            out.append(Parameter(path, value / 2, value * 2, log=True))
+        else:
+            out.append(Parameter(path, value * 0.5, value * 1.5))
+    return tuple(out)
+
+
+CALIBRATED: tuple[Parameter, ...] = _around_defaults()
 """Calibrated behaviour that is not a lever, from half to twice the baseline's value (a
 rate known to an order of magnitude, on its log) or +-50% of it. The calibrated levers
-(follow_rate, promote_share, event_lift, follow_page_weight) take their lever ranges."""
+(follow_rate, follow_page_weight, event_lift) take their lever ranges."""
 
 LOG_LEVERS = frozenset(
     {"traffic.follow_rate", "traffic.head_follower_share", "traffic.conversion_prior"}
