@@ -41,12 +41,14 @@ def test_variants_skip_the_scenarios_own_value() -> None:
 def test_the_table_pairs_seeds_and_sees_the_commission_move_the_shop_share() -> None:
     scenario = small_scenario()
     steps = [levers.LeverStep("commerce.platform_commission", 0.2, 0.4)]
-    table = levers.effects(scenario, spawn_seeds(3, 3), 30, steps)
+    table = levers.effects(scenario, spawn_seeds(3, 3), 60, steps)
     assert set(table["value"]) == {"0.2", "0.4"}
     assert set(table["kpi"]) == set(levers.KPIS)
     revenue = table[(table["kpi"] == "platform_revenue_real_total") & (table["value"] == "0.4")]
     assert revenue["clear"].all() and (revenue["diff"] > 0).all()
-    text = levers.markdown(table, scenario, 3, 30)
+    shop = table[(table["kpi"] == "shop_share") & (table["value"] == "0.4")]
+    assert (shop["diff"] < 0).all()
+    text = levers.markdown(table, scenario, 3, 60)
     assert "`commerce.platform_commission` = 0.4" in text
 
 
