@@ -78,6 +78,13 @@ def test_d5_more_bad_merchants_raise_complaints_and_bad_sellers() -> None:
     assert (paired(base, worse, "creators_on_bad_goods_mean") > 0).all()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="with the calibrated baseline (follow page 6% of views, so trust and repeat "
+    "purchase carry little of GMV) more bad merchants change a year's net GMV by -16.2B, "
+    "+6.7B and -4.4B yuan on the three seeds; over 5 seeds -1.0B [-13B, +11B] "
+    "(docs/directions.md): the trust channel is too weak to make D5b hold",
+)
 def test_d5_more_bad_merchants_lower_gmv_over_a_year() -> None:
     base = runs("baseline", days=365)
     worse = runs("baseline", "commerce.bad_quality_share=0.3", days=365)
