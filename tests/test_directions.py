@@ -40,8 +40,8 @@ def test_d1_lower_gini_cap_lowers_concentration_of_exposure() -> None:
     strict=True,
     reason="a cap of 0.3 halves the exposure Gini (0.60 -> 0.30) but raises the follower "
     "Gini: +0.0064 [+0.0041, +0.0088] over 5 seeds x 200 days at a tenth "
-    "(docs/directions.md): a flatter boost spreads views over more works of the creators "
-    "fans already follow, and the warm follow graph dominates follower concentration",
+    "(docs/directions.md); why the follower Gini does not follow the exposure Gini is "
+    "not yet established",
 )
 def test_d1_lower_gini_cap_lowers_concentration_of_followers() -> None:
     loose, tight = runs("baseline"), runs("baseline", "traffic.gini_cap=0.3")
