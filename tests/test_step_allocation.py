@@ -17,6 +17,7 @@ def test_demand_is_the_base_or_the_stage_quota_and_nothing_when_penalised() -> N
     assert (works.stage > 0).any()
     t = scenario.traffic
     world.creators.penalty_until[works.creator[:5]] = 10
+    world.head_throttle = 1.0  # no throttle on head creators' quotas (tested below)
     demand = allocation.work_demand(world, scenario, 10, works)
     quotas = np.array((t.base_exposure, *t.stage_quotas))
     expected = quotas[works.stage]
@@ -74,6 +75,7 @@ def test_head_works_climb_less_while_ordinary_creators_are_short_of_the_floor() 
     head = allocation.head_creators(world.creators, len(world.fans), scenario)[works.creator]
     climbing = works.stage > 0
     assert (head & climbing).any() and (~head & climbing).any()
+    world.head_throttle = 1.0
     full = allocation.work_demand(world, scenario, 10, works)
     world.head_throttle = 0.25
     cut = allocation.work_demand(world, scenario, 10, works)
