@@ -259,9 +259,11 @@ def test_killed_calibration_resumes_without_redoing_finished_trials(
     runs = session_runs(out)
     (second_session,) = set(runs) - {first_session}
     assert runs[second_session] == (calibration.trials - len(finished)) * 2
-    # every trial left running was failed and its point rerun once, in its place
+    # every trial left running was failed; its point was rerun once in its place, or drawn
+    # again there when the kill came while the point was being drawn (some parameters only)
     stale = after[(after["state"] == "FAIL")]
-    assert sorted(after["retry_of"].dropna().astype(int)) == sorted(stale["number"])
+    whole = stale[[len(p) == len(calibration.parameters) for p in stale["params"]]]
+    assert sorted(after["retry_of"].dropna().astype(int)) == sorted(whole["number"])
     # so the resumed calibration made the same trials as the uninterrupted one
     table = pd.read_parquet(out / "trials.parquet")
     assert complete_sequence(table) == complete_sequence(
@@ -286,3 +288,25 @@ def test_a_changed_calibration_is_refused_unless_restarted(
     trials = pd.read_parquet(out / "trials.parquet")
     assert len(trials) == 2 and (trials["commerce.buy_rate"] <= 0.0003).all()
     assert len(session_runs(out)) == 1  # the old runs' log went with the old trials
+
+
+def test_a_trial_killed_while_drawing_its_point_is_drawn_again_in_its_place() -> None:
+    import optuna
+
+    from sim.analysis.calibration.study import STALE, _place, retry_stale
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study()
+    whole = study.ask()
+    whole.suggest_float("a", 0, 1)
+    whole.suggest_float("b", 0, 1)
+    partial = study.ask()
+    partial.suggest_float("a", 0, 1)  # killed before "b" was drawn
+    assert _place(study) == 2
+    assert retry_stale(study, ["a", "b"]) == [0, 1]
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "FAIL", "WAITING"]
+    assert all(t.user_attrs.get(STALE) for t in trials[:2])
+    assert trials[2].user_attrs["retry_of"] == 0
+    assert trials[2].system_attrs["fixed_params"] == whole.params
+    assert _place(study) == 1  # the retry of 0 stands at place 0; 1 is drawn again next

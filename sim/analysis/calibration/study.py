@@ -57,6 +57,9 @@ __all__ = [
 STUDY_NAME = "calibration"
 RETRY_OF = "retry_of"
 """User attribute of a trial enqueued again for one a killed process left running."""
+STALE = "stale"
+"""User attribute of a trial a killed process left running (failed on resume): it holds
+no place in the study, the trial that stands in for it does."""
 MAX_FAILURES = 3
 """Failed trials (a run raised, a point was no valid scenario) after which no new trial is
 asked: a calibration whose trials keep failing has a bug or a bad range to fix first."""
@@ -147,17 +150,24 @@ def open_study(calibration: Calibration, layout: CalibrationLayout) -> optuna.St
     return study
 
 
-def retry_stale(study: optuna.Study) -> list[int]:
+def retry_stale(study: optuna.Study, parameters: Sequence[str]) -> list[int]:
     """Fail the trials a killed process left running, each after enqueuing its point
-    again (once: a retry already waiting is not doubled); their numbers, in order."""
+    again (once: a retry already waiting is not doubled); their numbers, in order.
+
+    A trial killed while its point was being drawn (the journal records each parameter
+    as it is suggested) has only some of ``parameters``: its point is not enqueued, and
+    the next trial, at its place, draws the whole point again with the same seed, as
+    the uninterrupted calibration did (a partial point would shift the draws)."""
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     retried = {t.user_attrs.get(RETRY_OF) for t in trials}
     stale = [t for t in trials if t.state == TrialState.RUNNING]
     for trial in stale:
-        if trial.number not in retried:
+        complete = set(parameters) <= set(trial.params)
+        if complete and trial.number not in retried:
             study.enqueue_trial(dict(trial.params), user_attrs={RETRY_OF: trial.number})
+        study._storage.set_trial_user_attr(trial._trial_id, STALE, True)
         study.tell(trial.number, state=TrialState.FAIL)
     return [trial.number for trial in stale]
 
@@ -189,7 +199,7 @@ def run_calibration(
         outcome = CalibrationOutcome(
             trials=calibration.trials, session=uuid.uuid4().hex[:12], code_version=code_version()
         )
-        outcome.retried = retry_stale(study)
+        outcome.retried = retry_stale(study, [p.path for p in calibration.parameters])
         before = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         outcome.complete_before = len(before)
         versions = {t.user_attrs.get("code_version") for t in before}
@@ -342,8 +352,7 @@ def _place(study: optuna.Study) -> int:
     """The next trial's place: trials so far, less those failed for a retry to stand in
     for (so a resumed calibration samples as an uninterrupted one would)."""
     trials = study.get_trials(deepcopy=False)
-    stood_in_for = {t.user_attrs[RETRY_OF] for t in trials if RETRY_OF in t.user_attrs}
-    return len(trials) - len(stood_in_for)
+    return len(trials) - sum(1 for t in trials if t.user_attrs.get(STALE))
 
 
 def _sampler(calibration: Calibration, place: int) -> optuna.samplers.BaseSampler:
