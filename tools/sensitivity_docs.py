@@ -58,7 +58,7 @@ def main() -> None:
         [morris_table.assign(method="morris"), sobol_table.assign(method="sobol")],
         ignore_index=True,
     )
-    write_table(both[["method", *both.columns.drop("method")]], args.out / "sensitivity.parquet")
+    write_table(both[["method", *both.columns.drop("method")]], args.work / "sensitivity.parquet")
     plot(morris_table, sobol_table, args.out / "sensitivity.png")
     text = markdown(morris_table, sobol_table, " ".join(["ecosim sensitivity", *settings]), args)
     (args.out / "sensitivity.md").write_text(text, encoding="utf-8")
@@ -87,7 +87,8 @@ def markdown(
             "`mu*`: 1 is the KPI's most influential factor, bold from 0.5; rows by their "
             "mean over the KPIs (the Sobol' stage takes the first ones). At this budget "
             f"the 95% half-width of `mu*` is a median {spread:.0%} of `mu*` (all of them "
-            "are in sensitivity.parquet): the leading factors of a KPI are clear, the order "
+            "are in build/sensitivity-docs/sensitivity.parquet, which the tool writes): "
+            "the leading factors of a KPI are clear, the order "
             "of the weak ones is not.",
             "",
             morris_markdown(morris_table),
