@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::blocks::{Blocks, Layout, Work, DEMAND_LIMIT};
 use crate::chunks::{self, CHUNK};
-use crate::gini::{gini_i64, gini_sorted};
+use crate::gini::{gini_i64, gini_in_near_order, gini_sorted};
 use crate::profile;
 use crate::rounding::{apportion_float_by_group, chunk_offsets, FixedRatio, Rounding};
 use crate::sort::{float_key, sorted_with_index};
@@ -495,9 +495,16 @@ fn group_works(
     (Grouped { rows, blocks }, active)
 }
 
-/// Exact Gini and ordinary share of per-creator totals over the active creators.
-fn diagnostics(totals: &[i64], ordinary: &[bool]) -> (f64, f64) {
-    let gini = gini_i64(totals).expect("creator totals are sums of non-negative parts");
+/// Exact Gini and ordinary share of per-creator totals over the active creators. `near`
+/// is the order of the float totals they were rounded from, when the search has it: in
+/// that order the Gini needs no sort (and when the order is off, it sorts).
+fn diagnostics(totals: &[i64], ordinary: &[bool], near: Option<&[(u64, u32)]>) -> (f64, f64) {
+    // Totals are sums of non-negative parts, so they read as u64.
+    let in_near_order = near
+        .and_then(|near| gini_in_near_order(near.iter().map(|&(_, k)| totals[k as usize] as u64)));
+    let gini = in_near_order.unwrap_or_else(|| {
+        gini_i64(totals).expect("creator totals are sums of non-negative parts")
+    });
     (gini, ordinary_share(totals, ordinary).1)
 }
 
@@ -655,12 +662,14 @@ fn fair_boosts(
         direction: chunks::map(n, |k| targets.target[k] - active.boost[k] as f64),
         denom: n as f64 * total as f64,
         evaluated: RefCell::new(Vec::new()),
+        last_order: RefCell::new(None),
     };
     if let Some(order) = order_at_zero {
         let at_zero = gini_and_slope_in_order(&order, Some(&path.direction), path.denom);
         path.evaluated
             .borrow_mut()
             .push((0.0f64.to_bits(), at_zero));
+        *path.last_order.borrow_mut() = Some(order);
     }
     let boost_ord = targets.boost_ord as f64;
     let mut tau = policy
@@ -690,7 +699,11 @@ fn fair_boosts(
         // A creator's total does not depend on how its boost is split over its works, so
         // the rounds check creator totals and the works are split once, at the end.
         let totals = chunks::map(n, |k| active.base[k] + boost[k]);
-        let (gini, share) = diagnostics(&totals, &active.ordinary);
+        let (gini, share) = diagnostics(
+            &totals,
+            &active.ordinary,
+            path.last_order.borrow().as_deref(),
+        );
         profile::mark("gini_after");
         let done = policy.gini_cap.is_none_or(|cap| gini <= cap);
         result = Some(FairBoosts { boost, gini, share });
@@ -793,6 +806,9 @@ struct BlendPath<'a> {
     /// Evaluations already made, by the bits of s: a verification round starts where the
     /// last one ended.
     evaluated: RefCell<Vec<(u64, (f64, f64))>>,
+    /// The totals' order at the last point evaluated: the integer totals rounded from
+    /// them are nearly in that order, so their Gini needs no sort.
+    last_order: RefCell<Option<Vec<(u64, u32)>>>,
 }
 
 impl BlendPath<'_> {
@@ -813,6 +829,7 @@ impl BlendPath<'_> {
         let order = sorted_with_index(&keys);
         profile::mark("sort");
         let value = gini_and_slope_in_order(&order, Some(&self.direction), self.denom);
+        *self.last_order.borrow_mut() = Some(order);
         let mut evaluated = self.evaluated.borrow_mut();
         if evaluated.len() == 4 {
             evaluated.remove(0);

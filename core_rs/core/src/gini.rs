@@ -89,6 +89,33 @@ pub fn gini_sorted<T: Copy + Into<u64> + Sync>(sorted: &[T]) -> f64 {
     gini_from_sums(sorted.len() as u64, weighted, total)
 }
 
+/// Exact Gini of integers given in an order where none exceeds a later one by more than
+/// one (integers rounded from sorted floats, each within one of its float), or `None`
+/// when the order is not such. Every out-of-order pair then differs by exactly one, so
+/// sorting would raise sum_i i * x_(i) by the number of such pairs, counted in the same
+/// pass: the sums, and so the Gini, are [`gini_sorted`]'s without a sort.
+pub fn gini_in_near_order(values: impl Iterator<Item = u64>) -> Option<f64> {
+    let (mut n, mut weighted, mut total) = (0u64, 0u128, 0u128);
+    // The largest value so far, how many of the values so far equal it, and the
+    // out-of-order pairs.
+    let (mut max, mut at_max, mut inverted) = (0u64, 0u64, 0u128);
+    for v in values {
+        n += 1;
+        weighted += n as u128 * v as u128;
+        total += v as u128;
+        if v > max {
+            (max, at_max) = (v, 1);
+        } else if v == max {
+            at_max += 1;
+        } else if v + 1 == max {
+            inverted += at_max as u128;
+        } else {
+            return None;
+        }
+    }
+    Some(gini_from_sums(n, weighted + inverted, total))
+}
+
 fn gini_by_histogram(values: &[u64], max: usize) -> f64 {
     // One histogram per thread-sized part: integer counts do not depend on the split.
     // 32-bit counts when a part cannot overflow them: half the memory to clear and touch.
@@ -238,5 +265,36 @@ mod tests {
         assert!((gini_u64(&mid) - b).abs() < 1e-12);
         assert!((gini_u64(&big) - b).abs() < 1e-12);
         assert!((gini_f64(&f) - b).abs() < 1e-12);
+    }
+
+    #[test]
+    fn near_order_matches_the_sorted_gini() {
+        // Integers rounded from sorted floats, in the floats' order.
+        let floats: Vec<f64> = (0..5000u64)
+            .map(|i| ((i * 2654435761) % 10007) as f64 / 7.0)
+            .collect();
+        let mut sorted_f = floats.clone();
+        sorted_f.sort_by(f64::total_cmp);
+        for shift in [0.0, 0.3, 0.5, 0.99] {
+            let ints: Vec<u64> = sorted_f
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f + shift * ((i % 7) as f64 / 7.0)).round() as u64)
+                .collect();
+            let mut sorted = ints.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                gini_in_near_order(ints.iter().copied()),
+                Some(gini_sorted(&sorted)),
+                "shift {shift}"
+            );
+        }
+        // A value two above a later one is refused.
+        assert_eq!(gini_in_near_order([1, 5, 3, 6].into_iter()), None);
+        assert_eq!(
+            gini_in_near_order([1, 5, 4, 6].into_iter()),
+            Some(gini_sorted(&[1u64, 4, 5, 6]))
+        );
+        assert_eq!(gini_in_near_order(std::iter::empty()), Some(0.0));
     }
 }
