@@ -204,9 +204,8 @@ pub fn allocate_checked(
     profile::mark("scan_works");
     let plain = PlainShares::new(&scan, budget as u64);
     let (mut grouped, active) = group_works(round, layout, &scan, &plain);
-    let (total, share_before) = ordinary_share(&active.totals, &active.ordinary);
     // Totals are sums of the works' impressions, so they fit: total <= budget.
-    let total = total as i64;
+    let (total, share_before) = (active.sums.total, active.sums.ordinary_share());
     let cap_ok = |g: f64| policy.gini_cap.is_none_or(|cap| g <= cap);
     let floor_ok = |share: f64| total == 0 || policy.ordinary_floor.is_none_or(|f| share >= f);
     let search_from_zero = policy.method == Method::Blend
@@ -426,7 +425,8 @@ struct Grouped {
     blocks: Blocks,
 }
 
-/// The active creators (a work this round), in creator order, as columns.
+/// The active creators (a work this round), in creator order, as columns, and the sums
+/// over them the fairness search starts from.
 struct Active {
     index: Vec<usize>,
     ordinary: Vec<bool>,
@@ -434,6 +434,102 @@ struct Active {
     boost: Vec<i64>,
     /// base + boost.
     totals: Vec<i64>,
+    sums: GroupSums,
+}
+
+/// Integer sums over the active creators (exact, so the same in any order).
+#[derive(Clone, Copy, Default)]
+struct GroupSums {
+    n_ordinary: usize,
+    /// Base and boost of the ordinary creators.
+    base_ordinary: i64,
+    boost_ordinary: i64,
+    /// Every creator's total, and the ordinary creators'.
+    total: i64,
+    total_ordinary: i64,
+}
+
+impl GroupSums {
+    fn add(self, other: GroupSums) -> GroupSums {
+        GroupSums {
+            n_ordinary: self.n_ordinary + other.n_ordinary,
+            base_ordinary: self.base_ordinary + other.base_ordinary,
+            boost_ordinary: self.boost_ordinary + other.boost_ordinary,
+            total: self.total + other.total,
+            total_ordinary: self.total_ordinary + other.total_ordinary,
+        }
+    }
+
+    /// The ordinary creators' share of the total (0 when it is 0).
+    fn ordinary_share(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.total_ordinary as f64 / self.total as f64
+        }
+    }
+}
+
+impl Active {
+    /// The active rows of one block (creators `first..first + rows.len()`), branch-free:
+    /// every row is written at the next free place, which advances only past active
+    /// ones (about half of the creators are active, unpredictably).
+    fn of_block(rows: &[CreatorRow], first: usize, creator_ordinary: &[bool]) -> Active {
+        let m = rows.len() + 1;
+        let mut index = vec![0usize; m];
+        let mut ordinary = vec![false; m];
+        let mut base = vec![0i64; m];
+        let mut boost = vec![0i64; m];
+        let mut totals = vec![0i64; m];
+        let mut sums = GroupSums::default();
+        let mut next = 0;
+        for (j, row) in rows.iter().enumerate() {
+            let o = creator_ordinary[first + j];
+            let (b, z) = (row.plain[1], row.plain[0]);
+            index[next] = first + j;
+            ordinary[next] = o;
+            base[next] = b;
+            boost[next] = z;
+            totals[next] = b + z;
+            let active = row.works > 0;
+            // Inactive rows hold zeros, so only the ordinary mask is needed.
+            let mask = -(o as i64);
+            sums.n_ordinary += (o & active) as usize;
+            sums.base_ordinary += b & mask;
+            sums.boost_ordinary += z & mask;
+            sums.total += b + z;
+            sums.total_ordinary += (b + z) & mask;
+            next += active as usize;
+        }
+        for column in [&mut base, &mut boost, &mut totals] {
+            column.truncate(next);
+        }
+        index.truncate(next);
+        ordinary.truncate(next);
+        Active {
+            index,
+            ordinary,
+            base,
+            boost,
+            totals,
+            sums,
+        }
+    }
+
+    /// The blocks' active creators, one after another.
+    fn concat(parts: Vec<Active>) -> Active {
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().expect("at least one block");
+        for part in parts {
+            all.index.extend(part.index);
+            all.ordinary.extend(part.ordinary);
+            all.base.extend(part.base);
+            all.boost.extend(part.boost);
+            all.totals.extend(part.totals);
+            all.sums = all.sums.add(part.sums);
+        }
+        all
+    }
 }
 
 /// Group the works by creator block with their plain allocation, sum them per creator,
@@ -452,7 +548,7 @@ fn group_works(
     let mut rows = vec![CreatorRow::default(); round.creator_ordinary.len()];
     let width = blocks.width();
     // Each block's active creators are read off its rows while they are in cache.
-    let sum_block = |b: usize, rows: &mut [CreatorRow]| -> Vec<(usize, i64, i64)> {
+    let sum_block = |b: usize, rows: &mut [CreatorRow]| -> Active {
         for piece in blocks.block(b) {
             for r in piece {
                 let (w, value) = (r.work(), r.value());
@@ -462,50 +558,53 @@ fn group_works(
                 row.demand[w.is_new as usize] += w.demand;
             }
         }
-        // Branch-free: every row is written at the next free place, which advances only
-        // past active ones (about half of the creators are active, unpredictably).
-        let mut listed = vec![(0usize, 0i64, 0i64); rows.len() + 1];
-        let mut next = 0;
-        for (j, row) in rows.iter().enumerate() {
-            listed[next] = (b * width + j, row.plain[1], row.plain[0]);
-            next += (row.works > 0) as usize;
-        }
-        listed.truncate(next);
-        listed
+        Active::of_block(rows, b * width, round.creator_ordinary)
     };
-    let by_block: Vec<Vec<(usize, i64, i64)>> = if blocks.n_blocks > 1 {
-        rows.par_chunks_mut(width)
-            .enumerate()
-            .map(|(b, rows)| sum_block(b, rows))
-            .collect()
+    let active = if blocks.n_blocks > 1 {
+        Active::concat(
+            rows.par_chunks_mut(width)
+                .enumerate()
+                .map(|(b, rows)| sum_block(b, rows))
+                .collect(),
+        )
     } else {
-        vec![sum_block(0, &mut rows)]
-    };
-    let listed = by_block.concat();
-    profile::mark("creator_sums");
-    let k = listed.len();
-    let active = Active {
-        index: chunks::map(k, |a| listed[a].0),
-        ordinary: chunks::map(k, |a| round.creator_ordinary[listed[a].0]),
-        base: chunks::map(k, |a| listed[a].1),
-        boost: chunks::map(k, |a| listed[a].2),
-        totals: chunks::map(k, |a| listed[a].1 + listed[a].2),
+        sum_block(0, &mut rows)
     };
     profile::mark("active");
     (Grouped { rows, blocks }, active)
 }
 
-/// Exact Gini and ordinary share of per-creator totals over the active creators. `near`
-/// is the order of the float totals they were rounded from, when the search has it: in
-/// that order the Gini needs no sort (and when the order is off, it sorts).
-fn diagnostics(totals: &[i64], ordinary: &[bool], near: Option<&[(u64, u32)]>) -> (f64, f64) {
-    // Totals are sums of non-negative parts, so they read as u64.
-    let in_near_order = near
-        .and_then(|near| gini_in_near_order(near.iter().map(|&(_, k)| totals[k as usize] as u64)));
-    let gini = in_near_order.unwrap_or_else(|| {
-        gini_i64(totals).expect("creator totals are sums of non-negative parts")
+/// Exact Gini and ordinary share of the active creators' totals `base + boost`. `near` is
+/// the order of the float totals they were rounded from, when the search has it: in that
+/// order the Gini needs no sort (and when the order is off, it sorts).
+fn diagnostics(
+    base: &[i64],
+    boost: &[i64],
+    ordinary: &[bool],
+    near: Option<&[(u64, u32)]>,
+) -> (f64, f64) {
+    let (mut total, mut total_ordinary) = (0i64, 0i64);
+    let in_near_order = near.and_then(|near| {
+        gini_in_near_order(near.iter().map(|&(_, k)| {
+            let k = k as usize;
+            let t = base[k] + boost[k];
+            total += t;
+            total_ordinary += t & -(ordinary[k] as i64);
+            // Totals are sums of non-negative parts, so they read as u64.
+            t as u64
+        }))
     });
-    (gini, ordinary_share(totals, ordinary).1)
+    if let Some(gini) = in_near_order {
+        let sums = GroupSums {
+            total,
+            total_ordinary,
+            ..GroupSums::default()
+        };
+        return (gini, sums.ordinary_share());
+    }
+    let totals = chunks::map(base.len(), |k| base[k] + boost[k]);
+    let gini = gini_i64(&totals).expect("creator totals are sums of non-negative parts");
+    (gini, ordinary_share(&totals, ordinary).1)
 }
 
 /// The sum of the totals, and the ordinary creators' share of it (0 when it is 0).
@@ -567,13 +666,10 @@ impl Targets {
     ) -> Targets {
         let ordinary = &active.ordinary;
         let n = ordinary.len();
-        let n_ord = chunks::count(n, |k| ordinary[k]);
+        let n_ord = active.sums.n_ordinary;
         let n_head = n - n_ord;
-        let ordinary_sum = |column: &[i64]| -> i64 {
-            chunks::sum_i128(n, |k| if ordinary[k] { column[k] as i128 } else { 0 }) as i64
-        };
-        let boost_ord = ordinary_sum(&active.boost);
-        let base_ord = ordinary_sum(&active.base);
+        let boost_ord = active.sums.boost_ordinary;
+        let base_ord = active.sums.base_ordinary;
         let (pool_f, total_f) = (pool as f64, total as f64);
         let mean = pool_f / n as f64;
         let need_ord = policy.ordinary_floor.map(|f| f * total_f - base_ord as f64);
@@ -698,9 +794,9 @@ fn fair_boosts(
         profile::mark("apportion");
         // A creator's total does not depend on how its boost is split over its works, so
         // the rounds check creator totals and the works are split once, at the end.
-        let totals = chunks::map(n, |k| active.base[k] + boost[k]);
         let (gini, share) = diagnostics(
-            &totals,
+            &active.base,
+            &boost,
             &active.ordinary,
             path.last_order.borrow().as_deref(),
         );

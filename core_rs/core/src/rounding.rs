@@ -139,6 +139,11 @@ pub fn chunk_offsets(chunk_totals: &[u64]) -> (Vec<u64>, u64) {
 /// chunk finds the target before it by looking back to each group's previous entry.
 pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Vec<i64> {
     let n = weights.len();
+    if n <= CHUNK {
+        if let Some(parts) = apportion_in_one_chunk(amounts, weights, group) {
+            return parts;
+        }
+    }
     // Two sums kept in registers, picked without a branch.
     let mut sums = [0.0f64; 2];
     let running: Vec<f64> = weights
@@ -214,6 +219,50 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
         }
     });
     parts
+}
+
+/// [`apportion_float_by_group`] of one chunk in two passes: the groups' sums, counts and
+/// last entries, then the running sums again (the same additions in the same order, so
+/// the same bits) with each part. `None` when a group of zero weight must share equally.
+fn apportion_in_one_chunk(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Option<Vec<i64>> {
+    let mut sums = [0.0f64; 2];
+    let mut count = [0usize; 2];
+    let mut last = [usize::MAX; 2];
+    for (k, (&w, &g)) in weights.iter().zip(group).enumerate() {
+        let g = g as usize;
+        sums[g] += w;
+        count[g] += 1;
+        last[g] = k;
+    }
+    if (0..2).any(|g| amounts[g] > 0 && count[g] > 0 && sums[g] <= 0.0) {
+        return None;
+    }
+    let amount_f = amounts.map(|a| a as f64);
+    let mut running = [0.0f64; 2];
+    let mut before = [0i64; 2];
+    let parts = weights
+        .iter()
+        .zip(group)
+        .enumerate()
+        .map(|(k, (&w, &g))| {
+            let g = g as usize;
+            running[g] += w;
+            let (amount, total) = (amounts[g], sums[g]);
+            let t = if amount <= 0 || total <= 0.0 {
+                0
+            } else if k == last[g] {
+                amount
+            } else {
+                // As in `apportion_float_by_group`: floor by truncation of max(x, 0).
+                let x = (running[g] / total) * amount_f[g] + 0.5;
+                (x.max(0.0) as i64).min(amount)
+            };
+            let part = t - before[g];
+            before[g] = t;
+            part
+        })
+        .collect();
+    Some(parts)
 }
 
 #[cfg(test)]
