@@ -144,6 +144,12 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
             return parts;
         }
     }
+    apportion_by_chunks(amounts, weights, group)
+}
+
+/// [`apportion_float_by_group`] over fixed chunks (in parallel when there are several).
+fn apportion_by_chunks(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Vec<i64> {
+    let n = weights.len();
     // Two sums kept in registers, picked without a branch.
     let mut sums = [0.0f64; 2];
     let running: Vec<f64> = weights
@@ -268,6 +274,36 @@ fn apportion_in_one_chunk(amounts: [i64; 2], weights: &[f64], group: &[bool]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_chunk_gives_the_chunked_parts() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [1usize, 2, 17, 1000, CHUNK] {
+            let group: Vec<bool> = (0..n).map(|_| next() < 0.6).collect();
+            // Skewed weights with zeros, as boosts are.
+            let weights: Vec<f64> = (0..n)
+                .map(|_| {
+                    if next() < 0.2 {
+                        0.0
+                    } else {
+                        (8.0 * next()).exp()
+                    }
+                })
+                .collect();
+            for amounts in [[1_000_003, 77_777_777], [0, 5], [n as i64 / 3, 1]] {
+                let one = apportion_in_one_chunk(amounts, &weights, &group).expect("weights");
+                assert_eq!(one, apportion_by_chunks(amounts, &weights, &group), "n {n}");
+            }
+        }
+        // A group of zero weight shares equally: left to the chunked path.
+        assert!(apportion_in_one_chunk([4, 4], &[0.0, 1.0], &[true, false]).is_none());
+    }
 
     #[test]
     fn integer_parts_sum_exactly_and_stay_near_quota() {
