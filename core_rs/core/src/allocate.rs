@@ -576,7 +576,8 @@ fn group_works(
 
 /// Exact Gini and ordinary share of the active creators' totals `base + boost`. `near` is
 /// the order of the float totals they were rounded from, when the search has it: in that
-/// order the Gini needs no sort (and when the order is off, it sorts).
+/// order the Gini needs no sort (and when the order is off, or the creators span several
+/// chunks, it sorts).
 fn diagnostics(
     base: &[i64],
     boost: &[i64],
@@ -584,6 +585,9 @@ fn diagnostics(
     near: Option<&[(u64, u32)]>,
 ) -> (f64, f64) {
     let (mut total, mut total_ordinary) = (0i64, 0i64);
+    // The pass in near order is serial and reads the columns at random: it pays within
+    // one chunk, where they sit in cache; beyond, the parallel sort does.
+    let near = near.filter(|near| !chunks::is_parallel(near.len()));
     let in_near_order = near.and_then(|near| {
         gini_in_near_order(near.iter().map(|&(_, k)| {
             let k = k as usize;
@@ -1030,9 +1034,11 @@ fn cap_level(base: &[f64], boost: &[f64], ordinary: &[bool], tau: f64, denom: f6
 /// works, the weight already used, and which works are eligible.
 #[derive(Clone, Copy)]
 struct SplitRow {
-    /// boost / total, for taking floor(boost * running / total) without a division; made
-    /// when first needed (most creators have one eligible work, which takes all).
+    /// boost / total; its fixed-point value is made when first needed, and only for a
+    /// creator with several works (see [`SplitRow::take`]).
     ratio: FixedRatio,
+    /// Whether floors are taken by one division each rather than the fixed-point ratio.
+    divide: bool,
     running: u64,
     /// floor(boost * running / total): the part handed out so far.
     handed: u64,
@@ -1040,6 +1046,9 @@ struct SplitRow {
     /// weighs one. Read without a branch (which works are new is unpredictable).
     select: u8,
 }
+
+/// Creators with at most this many works split their boost by divisions.
+const DIVIDE_MAX_WORKS: i64 = 3;
 
 const SPLIT_CLIMBING: u8 = 0b001;
 const SPLIT_NEW: u8 = 0b010;
@@ -1056,6 +1065,7 @@ impl SplitRow {
         };
         SplitRow {
             ratio: FixedRatio::lazy(boost as u64, total as u64),
+            divide: row.works <= DIVIDE_MAX_WORKS,
             running: 0,
             handed: 0,
             select,
@@ -1074,8 +1084,14 @@ impl SplitRow {
     #[inline]
     fn take(&mut self, weight: u64) -> i64 {
         self.running += weight;
-        // running <= total, so handed <= boost.
-        let handed = self.ratio.floor_at_lazily(self.running);
+        // running <= total, so handed <= boost. Most creators have one eligible work,
+        // which takes all. One with a few takes a division per work (its product fits 64
+        // bits at the shipped sizes), cheaper than making the fixed-point ratio, which
+        // pays for a creator with many.
+        let handed = match (self.divide, self.ratio.amount.checked_mul(self.running)) {
+            (true, Some(product)) if self.running < self.ratio.total => product / self.ratio.total,
+            _ => self.ratio.floor_at_lazily(self.running),
+        };
         let part = handed - self.handed;
         self.handed = handed;
         part as i64

@@ -12,8 +12,8 @@ use crate::chunks::{self, CHUNK};
 pub struct FixedRatio {
     whole: u64,
     frac: u64,
-    amount: u64,
-    total: u64,
+    pub amount: u64,
+    pub total: u64,
 }
 
 impl FixedRatio {
