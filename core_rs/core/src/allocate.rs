@@ -1056,13 +1056,16 @@ const SPLIT_EVEN: u8 = 0b100;
 
 impl SplitRow {
     fn new(row: &CreatorRow, boost: i64) -> SplitRow {
-        let (select, total) = if row.demand[0] > 0 {
-            (SPLIT_CLIMBING, row.demand[0])
-        } else if row.demand[1] > 0 {
-            (SPLIT_NEW, row.demand[1])
-        } else {
-            (SPLIT_EVEN, row.works)
-        };
+        // Branch-free (which creators have climbing works is unpredictable): climbing
+        // works by demand if any ask, else new works by demand, else every work evenly.
+        let climbing = row.demand[0] > 0;
+        let new = !climbing & (row.demand[1] > 0);
+        let even = !climbing & !new;
+        let select =
+            SPLIT_CLIMBING * climbing as u8 | SPLIT_NEW * new as u8 | SPLIT_EVEN * even as u8;
+        let total = (row.demand[0] & -(climbing as i64))
+            | (row.demand[1] & -(new as i64))
+            | (row.works & -(even as i64));
         SplitRow {
             ratio: FixedRatio::lazy(boost as u64, total as u64),
             divide: row.works <= DIVIDE_MAX_WORKS,
