@@ -171,22 +171,25 @@ impl Blocks {
         // Allocated here, not in the workers: glibc serves a large block on a worker
         // thread by a fresh mmap, and faulting 160 MB in costs more than the pass itself.
         let mut records: Vec<Record> = Vec::with_capacity(n);
-        let slots = split_by_parts(&mut records.spare_capacity_mut()[..n], &parts);
-        each_part(slots, &parts, |slots, part| {
-            let mut cursor: Vec<usize> = part.starts.iter().map(|s| s - part.range.start).collect();
-            let mut value_of = values(part.range.start);
-            for i in part.range.clone() {
-                let c = work_creator[i] as usize;
-                let next = &mut cursor[c >> shift];
-                slots[*next].write(Record::pack(
-                    demand[i],
-                    is_new[i],
-                    (c & mask) as u16,
-                    value_of(i),
-                ));
-                *next += 1;
-            }
-        });
+        split_by_parts(&mut records.spare_capacity_mut()[..n], &parts)
+            .into_par_iter()
+            .zip(parts.par_iter())
+            .for_each(|(slots, part)| {
+                let mut cursor: Vec<usize> =
+                    part.starts.iter().map(|s| s - part.range.start).collect();
+                let mut value_of = values(part.range.start);
+                for i in part.range.clone() {
+                    let c = work_creator[i] as usize;
+                    let next = &mut cursor[c >> shift];
+                    slots[*next].write(Record::pack(
+                        demand[i],
+                        is_new[i],
+                        (c & mask) as u16,
+                        value_of(i),
+                    ));
+                    *next += 1;
+                }
+            });
         // SAFETY: each part's cursors start at its blocks' offsets, which partition the
         // part's slots, and advance once per work of the block, so every one of the n
         // slots was written exactly once above.
@@ -228,16 +231,10 @@ impl Blocks {
                 rest = tail;
             }
         }
-        if by_block.len() == 1 {
-            // One block: no thread to wake (a handoff to the pool costs more than the
-            // shipped rounds' whole split).
-            by_block.into_iter().for_each(|pieces| f(0, pieces));
-        } else {
-            by_block
-                .into_par_iter()
-                .enumerate()
-                .for_each(|(b, pieces)| f(b, pieces));
-        }
+        by_block
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(b, pieces)| f(b, pieces));
     }
 
     /// Every work's value, back in work order.
@@ -246,35 +243,20 @@ impl Blocks {
         let n = work_creator.len();
         let mut out: Vec<i64> = Vec::with_capacity(n);
         let slots = split_by_parts(&mut out.spare_capacity_mut()[..n], &self.parts);
-        each_part(slots, &self.parts, |out, part| {
-            let mut cursor = part.starts.clone();
-            for (slot, &c) in out.iter_mut().zip(&work_creator[part.range.clone()]) {
-                let next = &mut cursor[c as usize >> self.shift];
-                slot.write(self.records[*next].value());
-                *next += 1;
-            }
-        });
+        slots
+            .into_par_iter()
+            .zip(self.parts.par_iter())
+            .for_each(|(out, part)| {
+                let mut cursor = part.starts.clone();
+                for (slot, &c) in out.iter_mut().zip(&work_creator[part.range.clone()]) {
+                    let next = &mut cursor[c as usize >> self.shift];
+                    slot.write(self.records[*next].value());
+                    *next += 1;
+                }
+            });
         // SAFETY: each part writes every slot of its range once, in order.
         unsafe { out.set_len(n) };
         out
-    }
-}
-
-/// `f(slots, part)` for each part with its slots: in parallel when there are several parts,
-/// on the calling thread when there is one (waking a pool thread costs more than a
-/// shipped round's pass).
-fn each_part<T: Send>(
-    slots: Vec<&mut [MaybeUninit<T>]>,
-    parts: &[Part],
-    f: impl Fn(&mut [MaybeUninit<T>], &Part) + Sync,
-) {
-    if parts.len() == 1 {
-        slots.into_iter().zip(parts).for_each(|(s, p)| f(s, p));
-    } else {
-        slots
-            .into_par_iter()
-            .zip(parts.par_iter())
-            .for_each(|(s, p)| f(s, p));
     }
 }
 
