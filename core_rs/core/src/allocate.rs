@@ -1062,7 +1062,7 @@ impl SplitRow {
         let new = !climbing & (row.demand[1] > 0);
         let even = !climbing & !new;
         let select =
-            SPLIT_CLIMBING * climbing as u8 | SPLIT_NEW * new as u8 | SPLIT_EVEN * even as u8;
+            (SPLIT_CLIMBING * climbing as u8) | (SPLIT_NEW * new as u8) | (SPLIT_EVEN * even as u8);
         let total = (row.demand[0] & -(climbing as i64))
             | (row.demand[1] & -(new as i64))
             | (row.works & -(even as i64));
