@@ -118,6 +118,17 @@ fn none_of(n: u32, p: f64) -> f64 {
     }
 }
 
+/// What the day's orders draw on (each creator's capacity, each fan's budget) and what
+/// they write (the orders, the follows they undo).
+struct Till<'a> {
+    orders: Orders,
+    events: Vec<super::FollowEvent>,
+    capacity_left: &'a mut [i64],
+    budget_left: &'a mut [f64],
+    day: u16,
+    cohort: f64,
+}
+
 impl Audience {
     /// Turn today's views into orders. Follow-page candidates first (fans in order), then
     /// discovery candidates (works in order); a candidate orders when the price seems fair
@@ -145,26 +156,20 @@ impl Audience {
         );
         profile::mark("follow candidates");
         let viewed = std::mem::take(&mut self.viewed);
-        let mut orders = Orders::default();
-        let mut events = Vec::new();
+        let mut till = Till {
+            orders: Orders::default(),
+            events: Vec::new(),
+            capacity_left,
+            budget_left,
+            day: day16,
+            cohort: offers.cohort,
+        };
         for (fan, work) in candidates {
             let (fan, work) = (fan as usize, work as usize);
             let creator = viewed.work_creator[work];
             let price = offers.price[work];
-            if capacity_left[creator as usize] > 0 && budget_left[fan] >= price {
-                capacity_left[creator as usize] -= 1;
-                budget_left[fan] -= price;
-                self.order(
-                    &mut orders,
-                    &mut events,
-                    fan,
-                    work,
-                    creator,
-                    price,
-                    true,
-                    day16,
-                    offers.cohort,
-                );
+            if till.capacity_left[creator as usize] > 0 && till.budget_left[fan] >= price {
+                self.order(&mut till, fan, work, creator, price, true);
             }
         }
         // Discovery candidates, works in order. A pick drawn ahead stands while the fan's
@@ -183,7 +188,7 @@ impl Audience {
             let mut s = work_picks.start;
             let mut live = redraw_all();
             for pick in &work_picks.picks {
-                if capacity_left[creator as usize] <= 0 {
+                if till.capacity_left[creator as usize] <= 0 {
                     break;
                 }
                 if !live {
@@ -198,30 +203,17 @@ impl Audience {
                     (pick.fan as usize, pick.keep)
                 };
                 debug_assert!(p_buy > 0.0);
-                if !keep || budget_left[fan] < price {
-                    continue;
+                if keep && till.budget_left[fan] >= price {
+                    self.order(&mut till, fan, w, creator, price, false);
                 }
-                capacity_left[creator as usize] -= 1;
-                budget_left[fan] -= price;
-                self.order(
-                    &mut orders,
-                    &mut events,
-                    fan,
-                    w,
-                    creator,
-                    price,
-                    false,
-                    day16,
-                    offers.cohort,
-                );
             }
         }
         profile::mark("orders");
         let mut viewed = viewed;
-        viewed.events.extend(events);
+        viewed.events.extend(till.events);
         self.viewed = viewed;
         self.stage = Stage::Bought;
-        Ok(orders)
+        Ok(till.orders)
     }
 
     fn check_offers(
@@ -483,16 +475,16 @@ impl Audience {
     #[allow(clippy::too_many_arguments)]
     fn order(
         &mut self,
-        orders: &mut Orders,
-        events: &mut Vec<super::FollowEvent>,
+        till: &mut Till<'_>,
         fan: usize,
         work: usize,
         creator: u32,
         price: f64,
         from_follow: bool,
-        day: u16,
-        cohort: f64,
     ) {
+        till.capacity_left[creator as usize] -= 1;
+        till.budget_left[fan] -= price;
+        let (day, cohort, orders) = (till.day, till.cohort, &mut till.orders);
         let repeat = match self.relations[fan].find_mut(creator) {
             Some(r) => {
                 let before = r.repeat_share(cohort);
@@ -515,7 +507,7 @@ impl Audience {
                 if evicted.is_some_and(|r| r.follows()) {
                     orders.evicted_follows += 1;
                 }
-                self.unfollow_evicted(fan, evicted, events);
+                self.unfollow_evicted(fan, evicted, &mut till.events);
                 0.0
             }
         };

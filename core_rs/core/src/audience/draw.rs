@@ -30,17 +30,32 @@ fn inverse(k: u64) -> f64 {
 /// a mean of 30 (the reference for [`poisson_from_mode`]).
 #[cfg_attr(not(test), allow(dead_code))]
 pub fn poisson(s: &mut Stream, lambda: f64) -> u64 {
+    if let Some(k) = poisson_outside_inversion(s, lambda) {
+        return k;
+    }
+    let u = s.uniform();
+    let p = (-lambda).exp();
+    inversion_up(u, lambda, 0, p, p)
+}
+
+/// A Poisson draw that needs no inversion: 0 for a mean that is not positive, the
+/// rounded normal from a mean of [`NORMAL_FROM`]; `None` otherwise.
+#[inline]
+fn poisson_outside_inversion(s: &mut Stream, lambda: f64) -> Option<u64> {
     if lambda.is_nan() || lambda <= 0.0 {
-        return 0;
+        return Some(0);
     }
     if lambda >= NORMAL_FROM {
         let x = lambda + lambda.sqrt() * s.normal() + 0.5;
-        return if x < 0.0 { 0 } else { x as u64 };
+        return Some(if x < 0.0 { 0 } else { x as u64 });
     }
-    let u = s.uniform();
-    let mut p = (-lambda).exp();
-    let mut cdf = p;
-    let mut k = 0u64;
+    None
+}
+
+/// The inversion upwards from k (with P(X ≤ k) = `cdf` and P(X = k) = `p`): the smallest
+/// k with u ≤ P(X ≤ k).
+#[inline]
+fn inversion_up(u: f64, lambda: f64, mut k: u64, mut cdf: f64, mut p: f64) -> u64 {
     // The bound only guards against a cdf that rounds below u at the far tail.
     while u > cdf && k < 400 {
         k += 1;
@@ -79,12 +94,8 @@ impl PoissonStart {
 /// rather than from zero: about √lambda steps instead of lambda.
 #[inline]
 pub fn poisson_from_mode(s: &mut Stream, lambda: f64, start: &PoissonStart) -> u64 {
-    if lambda.is_nan() || lambda <= 0.0 {
-        return 0;
-    }
-    if lambda >= NORMAL_FROM {
-        let x = lambda + lambda.sqrt() * s.normal() + 0.5;
-        return if x < 0.0 { 0 } else { x as u64 };
+    if let Some(k) = poisson_outside_inversion(s, lambda) {
+        return k;
     }
     let u = s.uniform();
     let (mut k, mut cdf, mut p) = (lambda as u64, start.cdf, start.pmf);
@@ -100,14 +111,10 @@ pub fn poisson_from_mode(s: &mut Stream, lambda: f64, start: &PoissonStart) -> u
             p *= k as f64 * inv;
             k -= 1;
         }
+        k
     } else {
-        while u > cdf && k < 400 {
-            k += 1;
-            p *= lambda * inverse(k);
-            cdf += p;
-        }
+        inversion_up(u, lambda, k, cdf, p)
     }
-    k
 }
 
 /// Binomial(n, p) by inversion with one uniform for a mean below 30 (with p ≤ 1/2 by
