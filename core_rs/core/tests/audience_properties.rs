@@ -303,7 +303,11 @@ fn run_day(
             .get(&(fan, creator))
             .is_some_and(|f| f & BOUGHT != 0)
             || bought_today.contains(&(fan, creator));
-        assert_eq!(orders.repeat[i], if had { 1.0 } else { 0.0 }, "repeat of order {i}");
+        assert_eq!(
+            orders.repeat[i],
+            if had { 1.0 } else { 0.0 },
+            "repeat of order {i}"
+        );
         bought_today.insert((fan, creator));
     }
     for c in 0..cfg.creators {
@@ -580,7 +584,8 @@ fn settle_moves_trust_and_floors_it() {
     let trust = |a: &Audience, f: usize| a.relations_of(f)[0].trust;
     assert!((trust(&a, 0) - 0.6).abs() < 1e-6 && (trust(&a, 1) - 0.25).abs() < 1e-6);
     for _ in 0..20 {
-        a.settle(&[1], &[0], &[true], 0.2, 0.5, 1.0).expect("settle");
+        a.settle(&[1], &[0], &[true], 0.2, 0.5, 1.0)
+            .expect("settle");
     }
     assert_eq!(trust(&a, 1), 0.05);
 }

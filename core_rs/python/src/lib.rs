@@ -152,9 +152,7 @@ mod _core {
     #[pymodule_export]
     use super::audience::Audience;
     #[pymodule_export]
-    use super::{
-        allocate_exposure, gini_float, gini_int, thread_count,
-    };
+    use super::{allocate_exposure, gini_float, gini_int, thread_count};
 
     #[pymodule_init]
     fn init(_module: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -185,7 +185,11 @@ mod tests {
         let mut r = rel(0, 0, BOUGHT);
         assert_eq!(r.repeat_share(1.0), 0.0, "no orders yet: never a repeat");
         r.orders = 1;
-        assert_eq!(r.repeat_share(1.0), 1.0, "one creator: every later order repeats");
+        assert_eq!(
+            r.repeat_share(1.0),
+            1.0,
+            "one creator: every later order repeats"
+        );
         assert_eq!(r.repeat_share(4.0), 0.25);
         r.orders = 2;
         assert!((r.repeat_share(4.0) - (1.0 - 0.75f64.powi(2))).abs() < 1e-12);

@@ -202,7 +202,7 @@ impl Audience {
             trust: initial_trust,
             last_day: 0,
             flags: FOLLOWS,
-                        orders: 0,
+            orders: 0,
         };
         let mut flat = vec![empty; offsets[n] as usize];
         let mut made = 0u64;
