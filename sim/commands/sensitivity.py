@@ -239,12 +239,12 @@ class _LazyCluster:
         self, evaluate: Evaluate, points: Sequence[Point]
     ) -> Iterable[tuple[int, Mapping[str, float]]]:
         from sim.analysis.sensitivity import on_cluster
-        from sim.sweeps.cluster import _check_workers
+        from sim.sweeps.cluster import check_workers
         from sim.sweeps.ledger import code_version
 
         if self._mapper is None:
             client = self._stack.enter_context(self._connect(len(points)))
-            _check_workers(client, code_version())  # as the sweep: same code everywhere
+            check_workers(client, code_version())  # as the sweep: same code everywhere
             self._mapper = on_cluster(client)
         return self._mapper(evaluate, points)
 

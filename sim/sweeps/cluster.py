@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Progress",
     "SweepOutcome",
+    "check_workers",
     "cpu_count",
     "local_cluster",
     "remote_cluster",
@@ -111,7 +112,7 @@ def run_sweep(
     if not pending:
         return outcome
     with connect(len(pending)) as client:
-        _check_workers(client, version)
+        check_workers(client, version)
         _submit_all(client, pending, layout, ledger, version, outcome, on_run)
     return outcome
 
@@ -204,10 +205,10 @@ def worker_env(workers: int) -> dict[str, str]:
     return {"RAYON_NUM_THREADS": str(max(1, cpu_count() // workers))}
 
 
-def _check_workers(client: Client, version: str) -> None:
-    """Refuse workers that run other code: their runs would not belong in this sweep. The
-    error names the workers, not an option: they may come from --scheduler or
-    --scheduler-file."""
+def check_workers(client: Client, version: str) -> None:
+    """Refuse workers that run other code: their runs would not belong with this client's
+    (a sweep's, a calibration's or a sensitivity study's). The error names the workers,
+    not an option: they may come from --scheduler or --scheduler-file."""
     try:
         versions = set(client.run(code_version).values())
     except ModuleNotFoundError as error:

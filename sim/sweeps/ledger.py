@@ -29,7 +29,7 @@ from pathlib import Path
 import sim
 from sim.scenario.errors import ScenarioError
 
-__all__ = ["Ledger", "LedgerEntry", "code_version", "read_ledger"]
+__all__ = ["Ledger", "LedgerEntry", "code_version", "cut_torn_line", "read_ledger"]
 
 CODE_SUFFIXES = (".py", ".so", ".pyd")
 """Files of the installed package that decide what a run computes."""
@@ -76,7 +76,7 @@ class Ledger:
                     f"{path.parent} is being run by another 'ecosim sweep'; "
                     "wait for it to finish or stop it",
                 ) from None
-            _cut_torn_line(descriptor)
+            cut_torn_line(descriptor)
             yield cls(path, descriptor, read_ledger(path))
         finally:
             os.close(descriptor)  # also releases the lock
@@ -133,8 +133,9 @@ def code_version() -> str:
     return f"{sim.__version__}+{digest.hexdigest()[:12]}"
 
 
-def _cut_torn_line(descriptor: int) -> None:
-    """Truncate the file after its last newline: a kill mid-append leaves a partial line."""
+def cut_torn_line(descriptor: int) -> None:
+    """Truncate the file after its last newline: a kill mid-append leaves a partial line
+    (the sweep's ledger and the calibration's journal both append lines)."""
     content = os.pread(descriptor, os.fstat(descriptor).st_size, 0)
     if content and not content.endswith(b"\n"):
         os.ftruncate(descriptor, content.rfind(b"\n") + 1)

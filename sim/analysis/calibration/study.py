@@ -119,7 +119,7 @@ def open_study(calibration: Calibration, layout: CalibrationLayout) -> optuna.St
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
-    from sim.sweeps.ledger import _cut_torn_line  # the ledger's own repair, for a kill mid-append
+    from sim.sweeps.ledger import cut_torn_line  # the ledger's own repair, for a kill mid-append
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     path = str(layout.journal)
@@ -129,7 +129,7 @@ def open_study(calibration: Calibration, layout: CalibrationLayout) -> optuna.St
         leftover.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        _cut_torn_line(descriptor)
+        cut_torn_line(descriptor)
     finally:
         os.close(descriptor)
     storage = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
@@ -189,7 +189,7 @@ def run_calibration(
     """
     from optuna.trial import TrialState
 
-    from sim.sweeps.cluster import _check_workers  # refuses workers that run other code
+    from sim.sweeps.cluster import check_workers  # refuses workers that run other code
     from sim.sweeps.ledger import code_version
 
     with layout.locked():
@@ -209,7 +209,7 @@ def run_calibration(
             on_trial(outcome, None)
         if outcome.complete < calibration.trials:
             with connect(calibration.runs_per_trial * calibration.in_flight) as client:
-                _check_workers(client, outcome.code_version)
+                check_workers(client, outcome.code_version)
                 _evaluate(study, calibration, client, layout, outcome, write, on_trial)
         finish(study)
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
