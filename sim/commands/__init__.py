@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Command", "add_scenario_arguments"]
+from sim.scenario.errors import ScenarioError
+
+__all__ = [
+    "Command",
+    "add_scenario_arguments",
+    "parse_workers",
+    "positive_int",
+    "positive_int_or",
+]
 
 
 @dataclass(frozen=True)
@@ -37,3 +45,28 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         help="override a setting, e.g. --set traffic.gini_cap=0.3 (repeatable; VALUE is YAML)",
     )
+
+
+def positive_int(field: str, text: str) -> int:
+    """A count given on the command line (seeds, days, trajectories): a whole number of at
+    least 1, else a :class:`ScenarioError` naming the flag ``field``, so that bad input
+    exits 2 with one line."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise ScenarioError(field, f"must be a whole number, got {text!r}") from None
+    if number < 1:
+        raise ScenarioError(field, f"must be at least 1, got {number}")
+    return number
+
+
+def positive_int_or(field: str, text: str | None, default: int) -> int:
+    """:func:`positive_int`, or ``default`` when the flag was not given (its default
+    depends on the scenario, say ``run.days``)."""
+    return default if text is None else positive_int(field, text)
+
+
+def parse_workers(text: str | None) -> int | None:
+    """``--workers``: None when not given (the pool or cluster takes one per core), else a
+    whole number of at least 1."""
+    return None if text is None else positive_int("--workers", text)

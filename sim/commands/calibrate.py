@@ -18,8 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.commands import Command
-from sim.commands.sweep import _workers
+from sim.commands import Command, parse_workers
 from sim.scenario.errors import MemoryLimitError
 from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
 
@@ -85,7 +84,7 @@ def _execute(args: argparse.Namespace) -> int:
     from sim.sweeps.cluster import local_cluster, remote_cluster, scheduler_file_cluster
 
     calibration = load_calibration(args.calibration)
-    workers = _workers(args.workers)
+    workers = parse_workers(args.workers)
     if args.scheduler is not None:
         connect = partial(remote_cluster, args.scheduler)
     elif args.scheduler_file is not None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.commands import Command
-from sim.commands.facts import _positive_int
+from sim.commands import Command, positive_int_or
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
 
@@ -42,8 +41,8 @@ def _execute(args: argparse.Namespace) -> int:
     b = load_scenario(args.scenario_b, [*args.set, *args.set_b])
     check_memory(a)
     check_memory(b)
-    seeds = spawn_seeds(a.run.seed, _positive_int("--seeds", args.seeds, 3))
-    days = _positive_int("--days", args.days, a.run.days)
+    seeds = spawn_seeds(a.run.seed, positive_int_or("--seeds", args.seeds, 3))
+    days = positive_int_or("--days", args.days, a.run.days)
     table = compare_runs(simulate_seeds(a, seeds, days), simulate_seeds(b, seeds, days))
     name_a, name_b = a.name, b.name if b.name != a.name else f"{b.name} (B)"
     print(f"{name_a} vs {name_b}: {len(seeds)} seeds x {days} days (* : CI excludes 0)")

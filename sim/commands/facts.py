@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.commands import Command
-from sim.scenario.errors import ScenarioError
+from sim.commands import Command, parse_workers, positive_int_or
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
 
@@ -46,18 +45,6 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _positive_int(name: str, value: str | None, default: int) -> int:
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ScenarioError(name, f"must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ScenarioError(name, f"must be at least 1, got {number}")
-    return number
-
-
 def _execute(args: argparse.Namespace) -> int:
     from sim.analysis.facts import (
         FACTS_DAYS,
@@ -72,9 +59,9 @@ def _execute(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.overrides)
     check_memory(scenario)
-    seeds = spawn_seeds(scenario.run.seed, _positive_int("--seeds", args.seeds, 3))
-    days = _positive_int("--days", args.days, FACTS_DAYS)
-    workers = _positive_int("--workers", args.workers, 0) if args.workers else None
+    seeds = spawn_seeds(scenario.run.seed, positive_int_or("--seeds", args.seeds, 3))
+    days = positive_int_or("--days", args.days, FACTS_DAYS)
+    workers = parse_workers(args.workers or None)  # an empty --workers as not given
     results = simulate_many(fact_jobs(scenario, seeds, days), workers=workers)
     runs, plain = split_facts([run_facts(result) for result in results])
     table = judge(runs, plain)

@@ -9,8 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from sim.commands import Command
-from sim.commands.facts import _positive_int
+from sim.commands import Command, positive_int_or
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
@@ -48,8 +47,8 @@ def _execute(args: argparse.Namespace) -> int:
         if path not in known:
             raise ScenarioError("--only", f"{path!r} is not a lever of the table ({len(known)})")
     steps = [s for s in STEPS if not args.only or s.path in args.only]
-    n_seeds = _positive_int("--seeds", args.seeds, 3)
-    days = _positive_int("--days", args.days, scenario.run.days)
+    n_seeds = positive_int_or("--seeds", args.seeds, 3)
+    days = positive_int_or("--days", args.days, scenario.run.days)
     table = effects(scenario, spawn_seeds(scenario.run.seed, n_seeds), days, steps)
     text = markdown(table, scenario, n_seeds, days)
     print(text)

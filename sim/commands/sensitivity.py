@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.commands import Command
+from sim.commands import Command, parse_workers, positive_int, positive_int_or
 from sim.scenario.errors import MemoryLimitError, ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
@@ -102,15 +102,15 @@ def _execute(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.set)
     check_memory(scenario)
-    trajectories = _positive_int("--trajectories", args.trajectories)
-    levels = _positive_int("--levels", args.levels)
+    trajectories = positive_int("--trajectories", args.trajectories)
+    levels = positive_int("--levels", args.levels)
     check_levels(levels, "--levels")
-    sobol_n = _positive_int("--sobol-n", args.sobol_n)
+    sobol_n = positive_int("--sobol-n", args.sobol_n)
     check_sobol_n(sobol_n, "--sobol-n")
-    top = _positive_int("--top", args.top)
-    n_seeds = _positive_int("--seeds", args.seeds)
-    days = scenario.run.days if args.days is None else _positive_int("--days", args.days)
-    workers = None if args.workers is None else _positive_int("--workers", args.workers)
+    top = positive_int("--top", args.top)
+    n_seeds = positive_int("--seeds", args.seeds)
+    days = positive_int_or("--days", args.days, scenario.run.days)
+    workers = parse_workers(args.workers)
     parameters = _parameters(args.parameters)
     problem, evaluation = model_problem(
         scenario, parameters, spawn_seeds(scenario.run.seed, n_seeds), days, field="--parameters"
@@ -164,16 +164,6 @@ def _execute(args: argparse.Namespace) -> int:
         print(sobol_markdown(sobol_table))
     print(out)
     return 0
-
-
-def _positive_int(name: str, text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise ScenarioError(name, f"must be a whole number, got {text!r}") from None
-    if number < 1:
-        raise ScenarioError(name, f"must be at least 1, got {number}")
-    return number
 
 
 def _parameters(text: str | None) -> list[Parameter]:

@@ -18,8 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from sim.commands import Command
-from sim.scenario.errors import MemoryLimitError, ScenarioError
+from sim.commands import Command, parse_workers
+from sim.scenario.errors import MemoryLimitError
 from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
 from sim.sweeps.spec import Sweep, load_sweep
 
@@ -77,7 +77,7 @@ def _execute(args: argparse.Namespace) -> int:
     from sim.sweeps.ledger import Ledger
 
     sweep = load_sweep(args.sweep)
-    workers = _workers(args.workers)
+    workers = parse_workers(args.workers)
     if args.scheduler is not None:
         connect = partial(remote_cluster, args.scheduler)
     elif args.scheduler_file is not None:
@@ -111,18 +111,6 @@ def _execute(args: argparse.Namespace) -> int:
     )
     print(layout.root)
     return 1 if outcome.failed else 0
-
-
-def _workers(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        workers = int(text)
-    except ValueError:
-        raise ScenarioError("--workers", f"must be a whole number, got {text!r}") from None
-    if workers < 1:
-        raise ScenarioError("--workers", f"must be at least 1, got {workers}")
-    return workers
 
 
 def _check_memory(sweep: Sweep, workers: int | None) -> None:
