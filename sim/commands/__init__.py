@@ -10,13 +10,23 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import MemoryLimitError, ScenarioError
+from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, estimate_memory_bytes
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+    from sim.sweeps.cluster import Connect
 
 __all__ = [
     "Command",
+    "add_cluster_arguments",
     "add_scenario_arguments",
+    "check_workers_memory",
+    "cluster_connect",
     "parse_workers",
     "positive_int",
     "positive_int_or",
@@ -70,3 +80,63 @@ def parse_workers(text: str | None) -> int | None:
     """``--workers``: None when not given (the pool or cluster takes one per core), else a
     whole number of at least 1."""
     return None if text is None else positive_int("--workers", text)
+
+
+def add_cluster_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    scheduler_help: str = "use the running Dask cluster at ADDRESS (tcp://HOST:PORT) instead",
+    scheduler_file_help: str = "use the running Dask cluster described by FILE, as written by "
+    "'dask scheduler --scheduler-file FILE' or dask-jobqueue, instead",
+) -> None:
+    """Where the runs go, one at most of: ``--workers N`` processes of a local cluster, the
+    running cluster at ``--scheduler ADDRESS`` or the one ``--scheduler-file FILE`` names
+    (into ``args.workers/scheduler/scheduler_file``, for :func:`cluster_connect`)."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=str,
+        default=None,
+        metavar="N",
+        help="worker processes of a local cluster (default: one per core)",
+    )
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+    where.add_argument(
+        "--scheduler-file", type=Path, default=None, metavar="FILE", help=scheduler_file_help
+    )
+
+
+def cluster_connect(
+    args: argparse.Namespace, workers: int | None, check_local: Callable[[int | None], None]
+) -> Connect:
+    """How to open the cluster :func:`add_cluster_arguments` parsed (``workers`` from
+    :func:`parse_workers`). A running cluster's memory is its own; before a local one is
+    chosen, ``check_local(workers)`` refuses what this machine cannot hold."""
+    from sim.sweeps.cluster import local_cluster, remote_cluster, scheduler_file_cluster
+
+    if args.scheduler is not None:
+        return partial(remote_cluster, args.scheduler)
+    if args.scheduler_file is not None:
+        return partial(scheduler_file_cluster, args.scheduler_file)
+    check_local(workers)
+    return partial(local_cluster, workers)
+
+
+def check_workers_memory(scenario: Scenario, workers: int | None, runs: int | None = None) -> None:
+    """``workers`` runs of ``scenario`` at once (default: one per core; no more than the
+    ``runs`` there are) must fit in this machine's share of memory, else a
+    :class:`MemoryLimitError` naming ``--workers`` and a count that fits."""
+    from sim.sweeps.cluster import cpu_count
+
+    parallel = workers or cpu_count()
+    if runs is not None:
+        parallel = min(parallel, runs)
+    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
+    need = estimate_memory_bytes(scenario) * parallel
+    if need > limit:
+        fit = max(1, limit // estimate_memory_bytes(scenario))
+        raise MemoryLimitError(
+            "--workers",
+            f"{parallel} runs at once need about {need / 2**20:,.0f} MiB but only "
+            f"{limit / 2**20:,.0f} MiB may be used; use --workers {fit}",
+        )

@@ -18,9 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.commands import Command, parse_workers
-from sim.scenario.errors import MemoryLimitError
-from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
+from sim.commands import (
+    Command,
+    add_cluster_arguments,
+    check_workers_memory,
+    cluster_connect,
+    parse_workers,
+)
+from sim.scenario.memory import check_memory
 
 if TYPE_CHECKING:
     import optuna
@@ -35,27 +40,10 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "calibration", type=Path, metavar="CALIBRATION", help="calibration YAML file"
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=str,
-        default=None,
-        metavar="N",
-        help="worker processes of a local cluster (default: one per core)",
-    )
-    where.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="use the running Dask cluster at ADDRESS (tcp://HOST:PORT) instead",
-    )
-    where.add_argument(
-        "--scheduler-file",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="use the running Dask cluster described by FILE (as 'dask scheduler "
-        "--scheduler-file FILE' or dask-jobqueue write it) instead",
+    add_cluster_arguments(
+        parser,
+        scheduler_file_help="use the running Dask cluster described by FILE (as 'dask "
+        "scheduler --scheduler-file FILE' or dask-jobqueue write it) instead",
     )
     parser.add_argument(
         "--out",
@@ -81,17 +69,11 @@ def _execute(args: argparse.Namespace) -> int:
         write_outputs,
         write_report,
     )
-    from sim.sweeps.cluster import local_cluster, remote_cluster, scheduler_file_cluster
 
     calibration = load_calibration(args.calibration)
-    workers = parse_workers(args.workers)
-    if args.scheduler is not None:
-        connect = partial(remote_cluster, args.scheduler)
-    elif args.scheduler_file is not None:
-        connect = partial(scheduler_file_cluster, args.scheduler_file)
-    else:
-        _check_memory(calibration, workers)
-        connect = partial(local_cluster, workers)
+    connect = cluster_connect(
+        args, parse_workers(args.workers), partial(_check_memory, calibration)
+    )
     layout = CalibrationLayout(args.out or DEFAULT_ROOT / calibration.name)
     progress = None if args.quiet else progress_lines(calibration)
     try:
@@ -126,21 +108,9 @@ def _execute(args: argparse.Namespace) -> int:
 
 def _check_memory(calibration: Calibration, workers: int | None) -> None:
     """A trial's run must fit alone, and as many at once as the local cluster runs."""
-    from sim.scenario.memory import estimate_memory_bytes
-    from sim.sweeps.cluster import cpu_count
-
     scenario = calibration.trial_scenario
     check_memory(scenario)
-    parallel = min(workers or cpu_count(), calibration.runs_per_trial * calibration.in_flight)
-    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
-    need = estimate_memory_bytes(scenario) * parallel
-    if need > limit:
-        fit = max(1, limit // estimate_memory_bytes(scenario))
-        raise MemoryLimitError(
-            "--workers",
-            f"{parallel} runs at once need about {need / 2**20:,.0f} MiB but only "
-            f"{limit / 2**20:,.0f} MiB may be used; use --workers {fit}",
-        )
+    check_workers_memory(scenario, workers, calibration.runs_per_trial * calibration.in_flight)
 
 
 def progress_lines(calibration: Calibration) -> TrialProgress:

@@ -12,23 +12,29 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.commands import Command, parse_workers, positive_int, positive_int_or
-from sim.scenario.errors import MemoryLimitError, ScenarioError
+from sim.commands import (
+    Command,
+    add_cluster_arguments,
+    check_workers_memory,
+    cluster_connect,
+    parse_workers,
+    positive_int,
+    positive_int_or,
+)
+from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
-from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
+from sim.scenario.memory import check_memory
 
 if TYPE_CHECKING:
-    from distributed import Client
-
     from sim.analysis.parameters import Parameter
     from sim.analysis.sensitivity import Evaluate, Mapper, Point, Progress
-    from sim.scenario.schema import Scenario
+    from sim.sweeps.cluster import Connect
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,22 +71,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-sobol", action="store_true", help="Morris screening only")
     parser.add_argument("--seeds", default="2", metavar="N", help="paired seeds per point")
     parser.add_argument("--days", default=None, metavar="N", help="days per run (run.days)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        default=None,
-        metavar="N",
-        help="worker processes of a local cluster (default: one per core)",
-    )
-    where.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS", help="use the Dask cluster at ADDRESS"
-    )
-    where.add_argument(
-        "--scheduler-file",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="use the Dask cluster described by FILE ('dask scheduler --scheduler-file')",
+    add_cluster_arguments(
+        parser,
+        scheduler_help="use the Dask cluster at ADDRESS",
+        scheduler_file_help="use the Dask cluster described by FILE "
+        "('dask scheduler --scheduler-file')",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
@@ -121,7 +116,8 @@ def _execute(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     seed = scenario.run.seed
     with ExitStack() as stack:
-        cluster = _LazyCluster(_connect(args, scenario, workers), stack)
+        connect = cluster_connect(args, workers, partial(check_workers_memory, scenario))
+        cluster = _LazyCluster(connect, stack)
         try:
             morris_table = morris(
                 problem,
@@ -184,43 +180,11 @@ def _parameters(text: str | None) -> list[Parameter]:
     return [known[path] for path in paths]
 
 
-def _connect(
-    args: argparse.Namespace, scenario: Scenario, workers: int | None
-) -> Callable[[int], AbstractContextManager[Client]]:
-    from sim.sweeps.cluster import local_cluster, remote_cluster, scheduler_file_cluster
-
-    if args.scheduler is not None:
-        return partial(remote_cluster, args.scheduler)
-    if args.scheduler_file is not None:
-        return partial(scheduler_file_cluster, args.scheduler_file)
-    _check_memory(scenario, workers)
-    return partial(local_cluster, workers)
-
-
-def _check_memory(scenario: Scenario, workers: int | None) -> None:
-    """``workers`` runs of the scenario must fit at once on this machine."""
-    from sim.scenario.memory import estimate_memory_bytes
-    from sim.sweeps.cluster import cpu_count
-
-    parallel = workers or cpu_count()
-    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
-    need = estimate_memory_bytes(scenario) * parallel
-    if need > limit:
-        fit = max(1, limit // estimate_memory_bytes(scenario))
-        raise MemoryLimitError(
-            "--workers",
-            f"{parallel} runs at once need about {need / 2**20:,.0f} MiB but only "
-            f"{limit / 2**20:,.0f} MiB may be used; use --workers {fit}",
-        )
-
-
 class _LazyCluster:
     """A mapper that opens its cluster (into ``stack``) when points are first left to run,
     checking that the workers run this code, and keeps it for the next stage."""
 
-    def __init__(
-        self, connect: Callable[[int], AbstractContextManager[Client]], stack: ExitStack
-    ) -> None:
+    def __init__(self, connect: Connect, stack: ExitStack) -> None:
         self._connect = connect
         self._stack = stack
         self._mapper: Mapper | None = None

@@ -18,9 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from sim.commands import Command, parse_workers
-from sim.scenario.errors import MemoryLimitError
-from sim.scenario.memory import MEMORY_SHARE_LIMIT, available_memory_bytes, check_memory
+from sim.commands import (
+    Command,
+    add_cluster_arguments,
+    check_workers_memory,
+    cluster_connect,
+    parse_workers,
+)
+from sim.scenario.memory import check_memory
 from sim.sweeps.spec import Sweep, load_sweep
 
 if TYPE_CHECKING:
@@ -30,28 +35,7 @@ if TYPE_CHECKING:
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep", type=Path, metavar="SWEEP", help="sweep YAML file")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=str,
-        default=None,
-        metavar="N",
-        help="worker processes of a local cluster (default: one per core)",
-    )
-    where.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="use the running Dask cluster at ADDRESS (tcp://HOST:PORT) instead",
-    )
-    where.add_argument(
-        "--scheduler-file",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="use the running Dask cluster described by FILE, as written by "
-        "'dask scheduler --scheduler-file FILE' or dask-jobqueue, instead",
-    )
+    add_cluster_arguments(parser)
     parser.add_argument(
         "--out",
         type=Path,
@@ -67,24 +51,12 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from sim.sweeps.cluster import (
-        local_cluster,
-        remote_cluster,
-        run_sweep,
-        scheduler_file_cluster,
-    )
+    from sim.sweeps.cluster import run_sweep
     from sim.sweeps.layout import prepare
     from sim.sweeps.ledger import Ledger
 
     sweep = load_sweep(args.sweep)
-    workers = parse_workers(args.workers)
-    if args.scheduler is not None:
-        connect = partial(remote_cluster, args.scheduler)
-    elif args.scheduler_file is not None:
-        connect = partial(scheduler_file_cluster, args.scheduler_file)
-    else:
-        _check_memory(sweep, workers)
-        connect = partial(local_cluster, workers)
+    connect = cluster_connect(args, parse_workers(args.workers), partial(_check_memory, sweep))
     layout = prepare(sweep, args.out)
     runs = len(sweep.runs())
     try:
@@ -116,20 +88,10 @@ def _execute(args: argparse.Namespace) -> int:
 def _check_memory(sweep: Sweep, workers: int | None) -> None:
     """Every point must fit alone, and ``workers`` of the largest at once on this machine."""
     from sim.scenario.memory import estimate_memory_bytes
-    from sim.sweeps.cluster import cpu_count
 
     largest = max((point.scenario for point in sweep.points), key=estimate_memory_bytes)
     check_memory(largest)
-    parallel = min(workers or cpu_count(), len(sweep.runs()))
-    limit = int(available_memory_bytes() * MEMORY_SHARE_LIMIT)
-    need = estimate_memory_bytes(largest) * parallel
-    if need > limit:
-        fit = max(1, limit // estimate_memory_bytes(largest))
-        raise MemoryLimitError(
-            "--workers",
-            f"{parallel} runs at once need about {need / 2**20:,.0f} MiB but only "
-            f"{limit / 2**20:,.0f} MiB may be used; use --workers {fit}",
-        )
+    check_workers_memory(largest, workers, len(sweep.runs()))
 
 
 @contextmanager
