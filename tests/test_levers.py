@@ -12,21 +12,12 @@ from sim.scenario.schema import lever_paths
 from tests.conftest import SMALL_SET, ecosim, small_scenario
 
 POLICY_GROUPS = ("traffic.", "commerce.")
-NOT_IN_TABLE = {
-    "commerce.source_goods_share": "acts only with source_goods on",
-    "commerce.event_days": "moves the festival rather than scaling a behaviour",
-    **dict.fromkeys(
-        ("commerce.buy_rate", "commerce.live_multiplier", "commerce.trust_gain",
-         "commerce.trust_loss"),
-        "a calibrated behaviour of fans, not a platform policy (sensitivity: issue 14)",
-    ),
-}  # fmt: skip
 
 
 def test_every_policy_lever_has_a_step_and_a_channel() -> None:
     policy = {p for p in lever_paths().values() if p.startswith(POLICY_GROUPS)}
     stepped = {step.path for step in levers.STEPS}
-    assert policy - stepped == set(NOT_IN_TABLE)
+    assert policy - stepped == set(levers.OMITTED)
     assert stepped <= policy
     assert all(levers.CHANNELS.get(path) for path in stepped)
 

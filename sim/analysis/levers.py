@@ -96,13 +96,29 @@ STEPS: tuple[LeverStep, ...] = (
 )
 """Every policy lever of DESIGN.md §5 with its low and high test values (a switch or a
 choice is moved once: low and high are the same other value)."""
+FANS_BEHAVIOUR = (
+    "fans' behaviour, calibrated rather than set by the platform (its sensitivity is the "
+    "calibration's)"
+)
 OMITTED: dict[str, str] = {
     "commerce.source_goods_share": "acts only with the programme on",
     "commerce.event_days": "moves the festival rather than scaling a behaviour",
-    "commerce.buy_rate, live_multiplier, trust_gain, trust_loss": "fans' behaviour, "
-    "calibrated rather than set by the platform (their sensitivity is the calibration's)",
-}
+    **dict.fromkeys(
+        ("commerce.buy_rate", "commerce.live_multiplier", "commerce.trust_gain",
+         "commerce.trust_loss"),
+        FANS_BEHAVIOUR,
+    ),
+}  # fmt: skip
 """Settings of the traffic and commerce groups left out of the table, with the reason."""
+
+
+def omitted_by_reason() -> dict[str, list[str]]:
+    """The omitted settings grouped by their reason, in the order first given."""
+    grouped: dict[str, list[str]] = {}
+    for path, why in OMITTED.items():
+        grouped.setdefault(why, []).append(path)
+    return grouped
+
 
 KPIS = (
     "gmv_real_total",
@@ -234,7 +250,10 @@ def markdown(table: pd.DataFrame, scenario: Scenario, seeds: int, days: int) -> 
         + ".",
         "",
         "Not in the table: "
-        + "; ".join(f"`{path}` ({why})" for path, why in OMITTED.items())
+        + "; ".join(
+            ", ".join(f"`{path}`" for path in paths) + f" ({why})"
+            for why, paths in omitted_by_reason().items()
+        )
         + ".",
         "",
     ]
