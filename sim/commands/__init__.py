@@ -1,4 +1,5 @@
-"""The contract every ``ecosim`` subcommand follows, and arguments several of them share.
+"""The contract every ``ecosim`` subcommand follows, and the arguments (with their checks)
+several of them share.
 
 A subcommand is a module in this package exposing ``COMMAND = Command(...)``; list its
 module name in :data:`sim.commands.cli.COMMANDS`. Modules are imported whenever the CLI starts, so
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from sim.sweeps.cluster import Connect
 
 __all__ = [
+    "DEFAULT_SCENARIO",
     "Command",
+    "add_baseline_scenario_arguments",
     "add_cluster_arguments",
     "add_scenario_arguments",
     "check_workers_memory",
@@ -31,6 +34,10 @@ __all__ = [
     "positive_int",
     "positive_int_or",
 ]
+
+DEFAULT_SCENARIO = Path("scenarios/baseline.yaml")
+"""The scenario of the commands whose SCENARIO is optional (relative to the working
+directory: the repository's root)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,22 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PATH=VALUE",
         help="override a setting, e.g. --set traffic.gini_cap=0.3 (repeatable; VALUE is YAML)",
+    )
+
+
+def add_baseline_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    """An optional ``SCENARIO`` (default :data:`DEFAULT_SCENARIO`, which the studies of
+    the levers are about) and repeatable ``--set PATH=VALUE`` (into ``args.scenario/set``)."""
+    parser.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        metavar="SCENARIO",
+        help=f"scenario YAML file (default {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a setting"
     )
 
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.commands import Command, parse_workers, positive_int_or
+from sim.commands import DEFAULT_SCENARIO, Command, parse_workers, positive_int_or
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
 
-DEFAULT_SCENARIO = Path("scenarios/baseline.yaml")
 DEFAULT_CALIBRATION = Path("scenarios/calibrations/baseline.yaml")
 
 

@@ -9,24 +9,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from sim.commands import Command, positive_int_or
+from sim.commands import Command, add_baseline_scenario_arguments, positive_int_or
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "scenario",
-        type=Path,
-        nargs="?",
-        default=Path("scenarios/baseline.yaml"),
-        metavar="SCENARIO",
-        help="scenario YAML file (default scenarios/baseline.yaml)",
-    )
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a setting"
-    )
+    add_baseline_scenario_arguments(parser)
     parser.add_argument("--seeds", default="3", help="paired seeds (default 3)")
     parser.add_argument("--days", default=None, help="days per run (default: run.days)")
     parser.add_argument(

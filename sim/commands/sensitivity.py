@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sim.commands import (
     Command,
+    add_baseline_scenario_arguments,
     add_cluster_arguments,
     check_workers_memory,
     cluster_connect,
@@ -38,17 +39,7 @@ if TYPE_CHECKING:
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "scenario",
-        type=Path,
-        nargs="?",
-        default=Path("scenarios/baseline.yaml"),
-        metavar="SCENARIO",
-        help="scenario YAML file (default scenarios/baseline.yaml)",
-    )
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a setting"
-    )
+    add_baseline_scenario_arguments(parser)
     parser.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="where the tables, plot and "
         "finished points go (the same DIR resumes a study)"
