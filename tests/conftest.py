@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, settings
 
+from sim.scenario.resolutions import TENTH as TENTH  # re-exported: the tests take it from here
+
 if TYPE_CHECKING:
     from sim.model.ecosystem import EcosystemModel, ServedFeed
     from sim.scenario.schema import Scenario
@@ -42,16 +44,6 @@ SMALL: dict[str, object] = {
 }
 """The baseline's platform (200M DAU) at a resolution small enough for a test, with the
 festival inside its 40 days."""
-TENTH = [
-    "population.fans=20000",
-    "population.creators=2000",
-    "population.merchants=200",
-    "population.suppliers=50",
-    "population.scale=10000",
-    "population.creator_scale=10",
-]
-"""The baseline's platform (200M DAU, 20k creators) at a tenth of its resolution, as
-``--set`` overrides: the paired-seed direction tests and the resolution test run on it."""
 SMALL_SET = [f"{path}={value}" for path, value in SMALL.items()]
 """The same as ``--set`` overrides (``PATH=VALUE``)."""
 

@@ -14,9 +14,10 @@ from sim.runs.pool import simulate_many
 from sim.runs.run import RunResult
 from sim.runs.seeds import spawn_seeds
 from sim.scenario.files import load_scenario
-from tests.conftest import SCENARIOS, TENTH
+from sim.scenario.resolutions import TENTH
 
 ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
 
 
 def measure(seeds: int, days: int) -> pd.DataFrame:

@@ -14,17 +14,9 @@ import pandas as pd
 
 from sim.analysis.sensitivity import morris_markdown, plot, sobol_markdown, write_table
 from sim.commands.cli import main as ecosim
+from sim.scenario.resolutions import TENTH
 
 ROOT = Path(__file__).resolve().parent.parent
-TENTH = (
-    "population.fans=20000",
-    "population.creators=2000",
-    "population.merchants=200",
-    "population.suppliers=50",
-    "population.scale=10000",
-    "population.creator_scale=10",
-)
-"""The baseline's platform at a tenth of its resolution (as tests.conftest.TENTH)."""
 
 
 def main() -> None:
