@@ -64,19 +64,26 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_baseline_scenario_arguments(parser: argparse.ArgumentParser) -> None:
-    """An optional ``SCENARIO`` (default :data:`DEFAULT_SCENARIO`, which the studies of
-    the levers are about) and repeatable ``--set PATH=VALUE`` (into ``args.scenario/set``)."""
+def add_baseline_scenario_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    scenario_help: str = f"scenario YAML file (default {DEFAULT_SCENARIO})",
+    set_help: str = "override a setting",
+    set_dest: str = "set",
+) -> None:
+    """An optional ``SCENARIO`` (default :data:`DEFAULT_SCENARIO`, which the facts and the
+    studies of the levers are about) and repeatable ``--set PATH=VALUE`` (into
+    ``args.scenario`` and ``args.<set_dest>``)."""
     parser.add_argument(
         "scenario",
         type=Path,
         nargs="?",
         default=DEFAULT_SCENARIO,
         metavar="SCENARIO",
-        help=f"scenario YAML file (default {DEFAULT_SCENARIO})",
+        help=scenario_help,
     )
     parser.add_argument(
-        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a setting"
+        "--set", dest=set_dest, action="append", default=[], metavar="PATH=VALUE", help=set_help
     )
 
 

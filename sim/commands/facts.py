@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.commands import DEFAULT_SCENARIO, Command, parse_workers, positive_int_or
+from sim.commands import (
+    DEFAULT_SCENARIO,
+    Command,
+    add_baseline_scenario_arguments,
+    parse_workers,
+    positive_int_or,
+)
 from sim.scenario.files import load_scenario
 from sim.scenario.memory import check_memory
 
@@ -16,18 +22,12 @@ DEFAULT_CALIBRATION = Path("scenarios/calibrations/baseline.yaml")
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "scenario",
-        type=Path,
-        nargs="?",
-        default=DEFAULT_SCENARIO,
-        metavar="SCENARIO",
-        help=f"scenario YAML file (default: {DEFAULT_SCENARIO})",
+    add_baseline_scenario_arguments(
+        parser,
+        scenario_help=f"scenario YAML file (default: {DEFAULT_SCENARIO})",
+        set_help="override a setting (repeatable)",
+        set_dest="overrides",
     )
-    parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-        help="override a setting (repeatable)",
-    )  # fmt: skip
     parser.add_argument("--seeds", default="3", help="number of seeds (default 3)")
     parser.add_argument(
         "--days", default=None, help="days per run (default: enough for every fact, 1000)"
