@@ -75,17 +75,7 @@ METHOD: Literal["blend", "cap"] = "blend"
 # --------------------------------------------------------------------------- input
 
 
-@dataclass(frozen=True)
-class Round:
-    work_creator: I64
-    demand: I64
-    is_new: Bool
-    creator_ordinary: Bool
-    budget: int
-
-    @property
-    def n_works(self) -> int:
-        return int(self.demand.shape[0])
+Round = rounds.Round
 
 
 def realistic_round(n_works: int, seed: int = 0) -> Round:

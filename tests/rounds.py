@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Round:
+    """The inputs of one allocation round."""
+
+    work_creator: I64
+    demand: I64
+    is_new: Bool
+    creator_ordinary: Bool
+    budget: int
+
+    @property
+    def n_works(self) -> int:
+        return int(self.demand.shape[0])
+
+    @property
+    def n_creators(self) -> int:
+        return int(self.creator_ordinary.shape[0])
 
 
 def realistic_round(

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sim.allocation import Allocation, FairnessPolicy, allocate_exposure
 from tests.helpers import exact_gini_int
 from tests.reference import allocate_ref
-from tests.rounds import realistic_round
+from tests.rounds import Round, realistic_round
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
@@ -37,21 +37,7 @@ TOL = 1e-12
 
 
 @dataclass(frozen=True)
-class Case:
-    work_creator: I64
-    demand: I64
-    is_new: Bool
-    creator_ordinary: Bool
-    budget: int
-
-    @property
-    def n_works(self) -> int:
-        return int(self.demand.shape[0])
-
-    @property
-    def n_creators(self) -> int:
-        return int(self.creator_ordinary.shape[0])
-
+class Case(Round):
     @property
     def total_demand(self) -> int:
         return sum(self.demand.tolist())
