@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "STRANGER_TRUST",
     "Audience",
     "allocate_exposure",
     "gini_float",
@@ -42,6 +43,10 @@ def allocate_exposure(
     ordinary_share_after, feasible)``. Each demand must be below 2**47 and their total at
     most 2**63 - 1; creator indices must lie in ``[0, len(creator_ordinary))``.
     """
+
+STRANGER_TRUST: float
+"""Trust of a fan in a creator it has no relation to (and a new relation's trust until its
+first settled order): the Rust engine's ``audience::STRANGER_TRUST``."""
 
 def thread_count() -> int:
     """Number of threads in the kernels' pool (``RAYON_NUM_THREADS`` or the core

@@ -41,8 +41,6 @@ MAX_FOLLOWER_SHARE = 0.1
 """No creator is followed by more than this share of the platform's users at day 0."""
 SAME_CATEGORY_FOLLOWS = 0.7
 """Share of an established creator's followers who are fans of its own category."""
-STRANGER_TRUST = 0.3
-"""Trust of a fan in a creator it has not bought from (Rust: audience::STRANGER_TRUST)."""
 REACHED_BEFORE_RUN = -2
 """Milestone day of a follower tier an established creator had reached before day 0."""
 
@@ -233,7 +231,9 @@ def warm_start(
     creators.works_posted = rng.binomial(age, p.post_rate).astype(np.int64)
     targets = established_followers(rng, scenario, n, audience.n_fans)
     seed = int(rng.integers(0, 2**63 - 1))
-    audience.warm_start(seed, targets, creators.category, SAME_CATEGORY_FOLLOWS, STRANGER_TRUST)
+    audience.warm_start(
+        seed, targets, creators.category, SAME_CATEGORY_FOLLOWS, _core.STRANGER_TRUST
+    )
     creators.followers = audience.followers().astype(np.int64)
     real = creators.followers * p.per_creator_scale
     for threshold, column in zip(

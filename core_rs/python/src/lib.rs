@@ -155,10 +155,15 @@ mod _core {
     use super::{allocate_exposure, gini_float, gini_int, thread_count};
 
     #[pymodule_init]
-    fn init(_module: &Bound<'_, PyModule>) -> PyResult<()> {
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
         if std::env::var_os("ECOSIM_NO_MALLOPT").is_none() {
             super::keep_freed_memory();
         }
+        // One value for both sides: the warm start passes it back as the relations' trust.
+        module.add(
+            "STRANGER_TRUST",
+            f64::from(ecosim_core::audience::STRANGER_TRUST),
+        )?;
         Ok(())
     }
 }
