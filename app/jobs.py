@@ -8,9 +8,9 @@ as ``ecosim run`` writes it), so the Results page lists it. Finished runs are ke
 and found again on disk after a restart, keyed by what determines the run (every setting
 but the name and description, and the seed).
 
-Stopping uses only the public API: the progress callback a worker passes to ``simulate``
-raises :class:`RunStopped` once the job's stop event is set, which ends that run between
-two days; runs not started yet are cancelled.
+Stopping uses only the public API: a worker passes the job's stop event to ``simulate``
+as its ``stop`` check, which ends that run between two days with :class:`sim.RunStopped`;
+runs not started yet are cancelled.
 """
 
 from __future__ import annotations
@@ -71,14 +71,6 @@ def with_run(scenario: sim.Scenario, seed: int, days: int) -> sim.Scenario:
     return scenario.model_copy(update={"run": run})
 
 
-class RunStopped(Exception):
-    """Raised by a worker's progress callback when its job was asked to stop."""
-
-    def __init__(self, day: int) -> None:
-        super().__init__(f"stopped after day {day}")
-        self.day = day
-
-
 # -- the worker side -----------------------------------------------------------------------
 
 
@@ -99,12 +91,10 @@ def run_in_worker(
     ``progress[key]``, stop when ``stop`` is set, save it under ``out``."""
 
     def report(done: int, total: int) -> None:
-        if stop.is_set():
-            raise RunStopped(done)
         if done % PROGRESS_EVERY == 0 or done == total:
             progress[key] = done
 
-    result = sim.simulate(scenario, progress=report)
+    result = sim.simulate(scenario, progress=report, stop=stop.is_set)
     if out is not None:
         sim.save_run(Path(out), result)
     return result
@@ -321,7 +311,7 @@ class Job:
             if error is None:
                 task.result = task.future.result()
             else:
-                task.error = str(error) if isinstance(error, RunStopped) else repr(error)
+                task.error = str(error) if isinstance(error, sim.RunStopped) else repr(error)
                 store().forget(task.key)
         if self.done and self.ended is None:
             self.ended = time.monotonic()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sim.model.ecosystem import EcosystemModel
     from sim.runs import (
         RunResult,
+        RunStopped,
         save_run,
         simulate,
         simulate_many,
@@ -67,6 +68,7 @@ _EXPORTS = {
     "Supplier": "sim.model.agents",
     "EcosystemModel": "sim.model.ecosystem",
     "RunResult": "sim.runs",
+    "RunStopped": "sim.runs",
     "save_run": "sim.runs",
     "simulate": "sim.runs",
     "simulate_many": "sim.runs",
@@ -92,6 +94,7 @@ __all__ = [
     "Fan",
     "Merchant",
     "RunResult",
+    "RunStopped",
     "Scenario",
     "ScenarioError",
     "Supplier",

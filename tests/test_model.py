@@ -188,6 +188,26 @@ def test_running_turns_false_at_run_days() -> None:
     assert len(daily_frame(model)) == 4
 
 
+def test_a_stop_check_ends_the_run_between_days() -> None:
+    """`simulate(stop=...)` ends the run before the day after the check turns true, with
+    the days done in the exception; the same check never true changes nothing."""
+    import sim
+
+    scenario = small_scenario()
+    progressed: list[int] = []
+    with pytest.raises(sim.RunStopped) as stopped:
+        sim.simulate(
+            scenario,
+            days=10,
+            progress=lambda done, _total: progressed.append(done),
+            stop=lambda: len(progressed) >= 3,
+        )
+    assert stopped.value.day == 3
+    assert progressed == [1, 2, 3]
+    whole = sim.simulate(scenario, days=4, stop=lambda: False)
+    assert whole.daily.equals(sim.simulate(scenario, days=4).daily)
+
+
 def test_mesa_batch_run_gives_replicates_per_rng() -> None:
     results = mesa.batch_run(
         EcosystemModel,

@@ -36,6 +36,7 @@ from sim.model.steps import (
     supply,
     viewing,
 )
+from sim.model.stopping import RunStopped
 from sim.scenario.schema import Scenario, lever_paths
 
 
@@ -164,11 +165,18 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
             self.running = False
 
     def run(
-        self, days: int | None = None, progress: Callable[[int, int], None] | None = None
+        self,
+        days: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
-        """Simulate `days` days (the scenario's run.days when omitted)."""
+        """Simulate `days` days (the scenario's run.days when omitted); `progress(done,
+        total)` after each day; when `stop()` turns true, raise :class:`RunStopped` before
+        the next day (the days done stay in the model)."""
         total = self.config.run.days if days is None else days
         for done in range(1, total + 1):
+            if stop is not None and stop():
+                raise RunStopped(done - 1)
             self.step()
             if progress is not None:
                 progress(done, total)

@@ -43,10 +43,13 @@ def simulate(
     days: int | None = None,
     progress: Progress | None = None,
     events: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> RunResult:
     """Simulate `scenario` for `days` (default run.days) with `seed` (default run.seed);
     with `events`, keep every order and follow (written as orders.parquet and
-    follows.parquet)."""
+    follows.parquet). `progress(done, total)` is called after each day; when `stop()`
+    turns true the run ends before its next day by raising
+    :class:`~sim.model.stopping.RunStopped` (nothing is returned or written)."""
     # Heavy: only when a run happens.
     from sim.metrics.summary import creator_table, daily_frame, fan_table, run_kpis
     from sim.model.ecosystem import EcosystemModel
@@ -57,7 +60,7 @@ def simulate(
         scenario = scenario.with_overrides({"run.days": days, "run.seed": seed})
     started = time.perf_counter()
     model = EcosystemModel(scenario, seed=seed, events=events)
-    model.run(days, progress=progress)
+    model.run(days, progress=progress, stop=stop)
     daily = daily_frame(model)
     return RunResult(
         scenario=scenario,
