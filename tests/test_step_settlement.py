@@ -126,3 +126,14 @@ def test_teams_that_sell_out_hire_up_to_the_limit() -> None:
     )
     settlement.hire(c, c.capacity.copy(), limit=2000)
     assert c.capacity[3] == 2000
+
+
+def test_longer_penalties_keep_more_sellers_barred() -> None:
+    """`penalty_days` acts through who may sell: the daily share of commerce creators
+    barred grows with it, on the same seed."""
+    from sim.metrics.summary import daily_frame
+
+    short = warm_model(60, "commerce.penalty_days=3")
+    long = warm_model(60, "commerce.penalty_days=60")
+    barred = [float(daily_frame(m)["barred_sellers"].mean()) for m in (short, long)]
+    assert barred[1] > 2 * barred[0] > 0, barred

@@ -97,8 +97,8 @@ STEPS: tuple[LeverStep, ...] = (
 """Every policy lever of DESIGN.md §5 with its low and high test values (a switch or a
 choice is moved once: low and high are the same other value)."""
 FANS_BEHAVIOUR = (
-    "fans' behaviour, calibrated rather than set by the platform (its sensitivity is the "
-    "calibration's)"
+    "fans' behaviour, calibrated rather than set by the platform; its sensitivity is the "
+    "calibration's"
 )
 OMITTED: dict[str, str] = {
     "commerce.source_goods_share": "acts only with the programme on",
@@ -133,6 +133,7 @@ KPIS = (
     "repeat_purchase_rate",
     "complaint_rate",
     "creators_on_bad_goods_mean",
+    "barred_sellers_mean",
     "active_creators_final",
 )
 """The main KPIs the table reports for every lever."""

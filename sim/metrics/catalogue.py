@@ -81,6 +81,8 @@ DAILY_METRICS: dict[str, str] = {
     "creators_on_merchant_goods": "Share of active commerce creators carrying a merchant's "
     "goods (not their own).",
     "creators_on_bad_goods": "Share of active commerce creators carrying bad goods.",
+    "barred_sellers": "Share of active commerce creators barred from selling today (a "
+    "quality check caught them within the last `penalty_days`).",
     "event_day": "Whether today is a promotional event day.",
 }
 
@@ -94,6 +96,7 @@ RUN_KPIS: dict[str, str] = {
     "shop_share": "Share of the run's GMV sold through the platform shop.",
     "penalties_on_bad_share": "Share of the run's penalties that hit sellers of bad goods.",
     "creators_on_bad_goods_mean": "Mean daily share of commerce creators carrying bad goods.",
+    "barred_sellers_mean": "Mean daily share of commerce creators barred from selling.",
     "creators_on_merchant_goods_mean": "Mean daily share of commerce creators carrying "
     "merchants' goods.",
     "average_order_value": "GMV per order over the run, in yuan.",

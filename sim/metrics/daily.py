@@ -136,5 +136,6 @@ def measure(
         "penalties_on_bad_share": settled.penalised_bad / max(settled.penalised, 1),
         "creators_on_merchant_goods": float((carrying & ~c.sells_own).sum() / n_commerce),
         "creators_on_bad_goods": float(on_bad.sum() / n_commerce),
+        "barred_sellers": float((commerce & (c.penalty_until >= day)).sum() / n_commerce),
         "event_day": day in scenario.commerce.event_days,
     }

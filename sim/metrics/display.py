@@ -168,6 +168,7 @@ KPI_DISPLAY: dict[str, Display] = _table(
         ("shop_share", "Share of GMV through the platform shop", "share", None),
         ("penalties_on_bad_share", "Penalties that hit sellers of bad goods", "share", "higher"),
         ("creators_on_bad_goods_mean", "Commerce creators carrying bad goods", "share", "lower"),
+        ("barred_sellers_mean", "Commerce creators barred from selling", "share", None),
         ("creators_on_merchant_goods_mean", "Commerce creators carrying merchants' goods",
          "share", None),
         ("average_order_value", "Average order value", "yuan", None),
@@ -265,6 +266,7 @@ DAILY_DISPLAY: dict[str, Display] = _table(
             None,
         ),
         ("creators_on_bad_goods", "Commerce creators carrying bad goods", "share", "lower"),
+        ("barred_sellers", "Commerce creators barred from selling", "share", None),
         ("event_day", "Event day", "flag", None),
     ]
 )

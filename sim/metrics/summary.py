@@ -118,6 +118,7 @@ def run_kpis(daily: pd.DataFrame, initial_commerce_creators: int) -> dict[str, f
             float(daily["penalised_bad_creators"].sum() / penalties) if penalties else math.nan
         ),
         "creators_on_bad_goods_mean": float(daily["creators_on_bad_goods"].mean()),
+        "barred_sellers_mean": float(daily["barred_sellers"].mean()),
         "creators_on_merchant_goods_mean": float(daily["creators_on_merchant_goods"].mean()),
         "average_order_value": float(daily["gmv"].sum() / orders) if orders else 0.0,
         "platform_revenue_real_total": float(daily["platform_revenue_real"].sum()),
