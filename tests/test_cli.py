@@ -152,7 +152,12 @@ class FakeModel:
             catalogue=types.SimpleNamespace(initial_commerce_creators=1)
         )
 
-    def run(self, days: int, progress: Callable[[int, int], None] | None = None) -> None:
+    def run(
+        self,
+        days: int,
+        progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
         for day in range(days):
             if self.fail:
                 raise RuntimeError("the model broke")
