@@ -44,6 +44,7 @@ rust-test:
 	cargo test --release -q -p ecosim-core
 	@! cargo tree -p ecosim-core -e normal | grep -q pyo3 || { echo "ecosim-core must not depend on pyo3"; exit 1; }
 	cargo clippy --release -q --workspace -- -D warnings
+	cargo fmt --all --check
 
 py-test: $(STAMP_EXT)
 	$(PY) -m pytest
