@@ -584,7 +584,7 @@ fn diagnostics(
     ordinary: &[bool],
     near: Option<&[(u64, u32)]>,
 ) -> (f64, f64) {
-    let (mut total, mut total_ordinary) = (0i64, 0i64);
+    let mut sums = GroupSums::default();
     // The pass in near order is serial and reads the columns at random: it pays within
     // one chunk, where they sit in cache; beyond, the parallel sort does.
     let near = near.filter(|near| !chunks::is_parallel(near.len()));
@@ -592,42 +592,22 @@ fn diagnostics(
         gini_in_near_order(near.iter().map(|&(_, k)| {
             let k = k as usize;
             let t = base[k] + boost[k];
-            total += t;
-            total_ordinary += t & -(ordinary[k] as i64);
+            sums.total += t;
+            sums.total_ordinary += t & -(ordinary[k] as i64);
             // Totals are sums of non-negative parts, so they read as u64.
             t as u64
         }))
     });
-    if let Some(gini) = in_near_order {
-        let sums = GroupSums {
-            total,
-            total_ordinary,
-            ..GroupSums::default()
-        };
-        return (gini, sums.ordinary_share());
-    }
-    let totals = chunks::map(base.len(), |k| base[k] + boost[k]);
-    let gini = gini_i64(&totals).expect("creator totals are sums of non-negative parts");
-    (gini, ordinary_share(&totals, ordinary).1)
-}
-
-/// The sum of the totals, and the ordinary creators' share of it (0 when it is 0).
-fn ordinary_share(totals: &[i64], ordinary: &[bool]) -> (i128, f64) {
-    let sums = chunks::map_ranges(totals.len(), |_, range| {
-        totals[range.clone()]
-            .iter()
-            .zip(&ordinary[range])
-            .fold((0i128, 0i128), |(all, ord), (&t, &o)| {
-                (all + t as i128, ord + if o { t as i128 } else { 0 })
-            })
+    let gini = in_near_order.unwrap_or_else(|| {
+        let n = base.len();
+        let totals = chunks::map(n, |k| base[k] + boost[k]);
+        // Exact integer sums (they fit: totals add up to at most the budget).
+        sums.total = chunks::sum_i128(n, |k| totals[k] as i128) as i64;
+        sums.total_ordinary =
+            chunks::sum_i128(n, |k| if ordinary[k] { totals[k] as i128 } else { 0 }) as i64;
+        gini_i64(&totals).expect("creator totals are sums of non-negative parts")
     });
-    let (total, ord) = sums.into_iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let share = if total == 0 {
-        0.0
-    } else {
-        ord as f64 / total as f64
-    };
-    (total, share)
+    (gini, sums.ordinary_share())
 }
 
 /// The exact Gini of the totals, and their order (ties by index) as the pairs
@@ -1091,9 +1071,10 @@ impl SplitRow {
         // which takes all. One with a few takes a division per work (its product fits 64
         // bits at the shipped sizes), cheaper than making the fixed-point ratio, which
         // pays for a creator with many.
-        let handed = match (self.divide, self.ratio.amount.checked_mul(self.running)) {
-            (true, Some(product)) if self.running < self.ratio.total => product / self.ratio.total,
-            _ => self.ratio.floor_at_lazily(self.running),
+        let handed = if self.divide {
+            self.ratio.floor_dividing(self.running)
+        } else {
+            self.ratio.floor_at_lazily(self.running)
         };
         let part = handed - self.handed;
         self.handed = handed;

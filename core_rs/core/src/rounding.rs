@@ -12,8 +12,8 @@ use crate::chunks::{self, CHUNK};
 pub struct FixedRatio {
     whole: u64,
     frac: u64,
-    pub amount: u64,
-    pub total: u64,
+    amount: u64,
+    total: u64,
 }
 
 impl FixedRatio {
@@ -54,6 +54,20 @@ impl FixedRatio {
             *self = Self::new(self.amount, self.total);
         }
         self.floor_at(x)
+    }
+
+    /// floor(amount * x / total), exactly, for x in 0..=total, by one 64-bit division when
+    /// the product fits (else a 128-bit one), without making the fixed-point value: for a
+    /// ratio taken at a few points only.
+    #[inline]
+    pub fn floor_dividing(&self, x: u64) -> u64 {
+        if x == self.total {
+            return self.amount;
+        }
+        match self.amount.checked_mul(x) {
+            Some(product) => product / self.total,
+            None => (self.amount as u128 * x as u128 / self.total as u128) as u64,
+        }
     }
 
     /// floor(amount * x / total), exactly, for x in 0..=total: the fixed-point product,
@@ -147,6 +161,23 @@ pub fn apportion_float_by_group(amounts: [i64; 2], weights: &[f64], group: &[boo
     apportion_by_chunks(amounts, weights, group)
 }
 
+/// The cumulative target of a group's entry: nothing when the group has nothing to share,
+/// the whole `amount` at its last entry, else its running share of the `total` weight
+/// rounded half up, at most `amount`.
+#[inline]
+fn rounded_target(running: f64, total: f64, amount: i64, last: bool) -> i64 {
+    if amount <= 0 || total <= 0.0 {
+        0
+    } else if last {
+        amount
+    } else {
+        // floor(x) clamped at zero, as truncation of max(x, 0): the same integer, and
+        // `f64::floor` is a libm call on the baseline x86-64 target (no SSE4.1).
+        let x = (running / total) * amount as f64 + 0.5;
+        (x.max(0.0) as i64).min(amount)
+    }
+}
+
 /// [`apportion_float_by_group`] over fixed chunks (in parallel when there are several).
 fn apportion_by_chunks(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Vec<i64> {
     let n = weights.len();
@@ -164,20 +195,9 @@ fn apportion_by_chunks(amounts: [i64; 2], weights: &[f64], group: &[bool]) -> Ve
     let in_group_1 = group.iter().filter(|&&g| g).count();
     let count = [n - in_group_1, in_group_1];
     let last = [false, true].map(|g| group.iter().rposition(|&x| x == g));
-    let amount_f = amounts.map(|a| a as f64);
     let target = |k: usize| -> i64 {
         let g = group[k] as usize;
-        let (amount, total) = (amounts[g], sums[g]);
-        if amount <= 0 || total <= 0.0 {
-            0
-        } else if Some(k) == last[g] {
-            amount
-        } else {
-            // floor(x) clamped at zero, as truncation of max(x, 0): the same integer, and
-            // `f64::floor` is a libm call on the baseline x86-64 target (no SSE4.1).
-            let x = (running[k] / total) * amount_f[g] + 0.5;
-            (x.max(0.0) as i64).min(amount)
-        }
+        rounded_target(running[k], sums[g], amounts[g], Some(k) == last[g])
     };
     // A group of zero total weight shares its amount equally (rare: serial).
     let equal = [0, 1].map(|g| amounts[g] > 0 && count[g] > 0 && sums[g] <= 0.0);
@@ -243,7 +263,6 @@ fn apportion_in_one_chunk(amounts: [i64; 2], weights: &[f64], group: &[bool]) ->
     if (0..2).any(|g| amounts[g] > 0 && count[g] > 0 && sums[g] <= 0.0) {
         return None;
     }
-    let amount_f = amounts.map(|a| a as f64);
     let mut running = [0.0f64; 2];
     let mut before = [0i64; 2];
     let parts = weights
@@ -253,16 +272,7 @@ fn apportion_in_one_chunk(amounts: [i64; 2], weights: &[f64], group: &[bool]) ->
         .map(|(k, (&w, &g))| {
             let g = g as usize;
             running[g] += w;
-            let (amount, total) = (amounts[g], sums[g]);
-            let t = if amount <= 0 || total <= 0.0 {
-                0
-            } else if k == last[g] {
-                amount
-            } else {
-                // As in `apportion_float_by_group`: floor by truncation of max(x, 0).
-                let x = (running[g] / total) * amount_f[g] + 0.5;
-                (x.max(0.0) as i64).min(amount)
-            };
+            let t = rounded_target(running[g], sums[g], amounts[g], k == last[g]);
             let part = t - before[g];
             before[g] = t;
             part
@@ -399,6 +409,11 @@ mod tests {
             for x in [0, 1, w / 2, w - 1, w] {
                 let want = (a as u128 * x as u128 / w as u128) as u64;
                 assert_eq!(lazy.floor_at_lazily(x), want, "{a} * {x} / {w}");
+                assert_eq!(
+                    FixedRatio::lazy(a, w).floor_dividing(x),
+                    want,
+                    "{a} * {x} / {w}"
+                );
             }
         }
     }
