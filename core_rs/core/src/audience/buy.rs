@@ -127,6 +127,18 @@ struct Till<'a> {
     budget_left: &'a mut [f64],
     day: u16,
     cohort: f64,
+    /// One bit per fan: an order of today evicted one of its relations. Only an eviction
+    /// changes a fan's trust in a creator during `buy` (an order on a relation keeps its
+    /// trust; a new relation starts at the stranger's), so a fan without the bit still has
+    /// the trust its picks were drawn with.
+    evicted_from: Vec<u64>,
+}
+
+impl Till<'_> {
+    #[inline]
+    fn lost_a_relation(&self, fan: usize) -> bool {
+        self.evicted_from[fan / 64] >> (fan % 64) & 1 != 0
+    }
 }
 
 impl Audience {
@@ -163,6 +175,7 @@ impl Audience {
             budget_left,
             day: day16,
             cohort: offers.cohort,
+            evicted_from: vec![0; self.n_fans().div_ceil(64)],
         };
         for (fan, work) in candidates {
             let (fan, work) = (fan as usize, work as usize);
@@ -191,7 +204,7 @@ impl Audience {
                 if till.capacity_left[creator as usize] <= 0 {
                     break;
                 }
-                if !live {
+                if !live && till.lost_a_relation(pick.fan as usize) {
                     let trust = self.trust_in(pick.fan as usize, creator);
                     live = trust.to_bits() != pick.trust.to_bits();
                 }
@@ -312,8 +325,9 @@ impl Audience {
         let fan = viewed.discovery_viewer(s, w, draw.views, &self.fans_by_category);
         let trust = self.trust_in(fan, draw.creator);
         let p = (draw.p_buy * (0.5 + trust as f64)).min(1.0);
-        let fair = draw.ratio.powf(self.sensitivity[fan] as f64).min(1.0);
-        let keep = !(s.uniform() * draw.p_max >= p || s.uniform() >= fair);
+        // The price test only when the thinning keeps the candidate (its power is dear).
+        let keep = s.uniform() * draw.p_max < p
+            && s.uniform() < draw.ratio.powf(self.sensitivity[fan] as f64).min(1.0);
         (fan, trust, keep)
     }
 
@@ -504,6 +518,9 @@ impl Audience {
                         orders: 1,
                     },
                 );
+                if evicted.is_some() {
+                    till.evicted_from[fan / 64] |= 1 << (fan % 64);
+                }
                 if evicted.is_some_and(|r| r.follows()) {
                     orders.evicted_follows += 1;
                 }
