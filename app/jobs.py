@@ -111,6 +111,11 @@ class Pool:
     manager: Any
     progress: Any
     workers: int
+    sprint: ProcessPoolExecutor | None = None
+    """One more worker, with a Rust thread per core, for a job's first run when that run is
+    the only one its first seed needs (the baseline cached): alone on the machine it
+    finishes about 1.5 times sooner on every core than on one (results are the same for any
+    thread count). None on a single core."""
 
 
 def cpu_count() -> int:
@@ -125,7 +130,8 @@ def pool_workers() -> int:
 
 @st.cache_resource(show_spinner=False)
 def pool() -> Pool:
-    """The app's worker processes: one per core, each with one Rust thread."""
+    """The app's worker processes: one per core, each with one Rust thread, and the sprint
+    worker with one thread per core."""
     context = get_context("spawn")
     workers = cpu_count()
     executor = ProcessPoolExecutor(
@@ -133,8 +139,14 @@ def pool() -> Pool:
     )
     for _ in range(workers):
         executor.submit(_ready)  # start the processes now, not on the first Run
+    sprint = None
+    if workers > 1:
+        sprint = ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_start_worker, initargs=(workers,)
+        )
+        sprint.submit(_ready)
     manager = context.Manager()
-    return Pool(executor, manager, manager.dict(), workers)
+    return Pool(executor, manager, manager.dict(), workers, sprint)
 
 
 @dataclass
@@ -386,9 +398,10 @@ def plan(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> 
 def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) -> Job:
     """Submit every run not in the store (reusing runs another job already has going).
 
-    The first seed's runs go first and alone: a run that has a core to itself finishes
-    sooner than two sharing the machine, so the first answer comes as early as it can;
-    the other seeds are submitted once the first seed's runs are done.
+    The first seed's runs go first and alone: a run that has the machine to itself
+    finishes sooner than two sharing it, so the first answer comes as early as it can (a
+    single first run goes to the sprint worker, on every core); the other seeds are
+    submitted once the first seed's runs are done.
     """
     workers = pool()
     runs = store()
@@ -396,12 +409,12 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
     stop_event = workers.manager.Event()
     out = str(runs_dir().resolve())
 
-    def submit(task: Task) -> Future[sim.RunResult]:
-        return workers.executor.submit(
+    def submit(task: Task, executor: ProcessPoolExecutor) -> Future[sim.RunResult]:
+        return executor.submit(
             run_in_worker, task.scenario, task.key, out, workers.progress, stop_event
         )
 
-    deferred: list[tuple[Task, Future[sim.RunResult]]] = []
+    to_run: list[Task] = []
     first: list[Future[sim.RunResult]] = []
     for task in tasks:
         found = runs.get(task.key)
@@ -411,18 +424,32 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
         future = runs.inflight(task.key)
         if future is None:
             task.owned = True
-            if task.seed == seeds[0] or not first:
-                future = submit(task)
-            else:
-                future = Future()  # stands for the run until it is submitted
-                deferred.append((task, future))
-            runs.track(task.key, future)
-            future.add_done_callback(partial(_keep, task.key))
+            to_run.append(task)
+            continue
         if task.seed == seeds[0]:
             first.append(future)
         task.future = future
+    leading = [task for task in to_run if task.seed == seeds[0]]
+    if not leading and not first and to_run:
+        leading = [to_run[0]]  # nothing to wait for: the first run still goes alone
+    executor = workers.executor
+    if len(leading) == 1 and workers.sprint is not None:
+        executor = workers.sprint
+    deferred: list[tuple[Task, Future[sim.RunResult]]] = []
+    alone = {id(task) for task in leading}
+    for task in to_run:
+        if id(task) in alone:
+            future = submit(task, executor)
+            first.append(future)
+        else:
+            future = Future()  # stands for the run until it is submitted
+            deferred.append((task, future))
+        runs.track(task.key, future)
+        future.add_done_callback(partial(_keep, task.key))
+        task.future = future
     if deferred:
-        _after(first, partial(_submit_deferred, deferred, submit))
+        rest = partial(submit, executor=workers.executor)
+        _after(first, partial(_submit_deferred, deferred, rest))
     job = Job(dict(policies), tuple(seeds), days, tasks, stop_event)
     job.estimate_s = estimate_seconds([t.scenario for t in tasks if t.future is not None])
     job.poll()
