@@ -65,6 +65,8 @@ class Audience:
     """Flag of a relation: the fan follows the creator."""
     BOUGHT: int
     """Flag of a relation: the fan has bought from the creator."""
+    BOUGHT_ON_PAGE: int
+    """Flag of a relation: some of its orders came from the fan's follow page."""
 
     def __new__(
         cls,

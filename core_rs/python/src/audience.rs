@@ -101,6 +101,9 @@ impl Audience {
     /// Flag of a relation: the fan has bought from the creator.
     #[classattr]
     const BOUGHT: u8 = audience::BOUGHT;
+    /// Flag of a relation: some of its orders came from the fan's follow page.
+    #[classattr]
+    const BOUGHT_ON_PAGE: u8 = audience::BOUGHT_ON_PAGE;
 
     #[new]
     fn new(

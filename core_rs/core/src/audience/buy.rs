@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::draw;
-use super::relations::{Relation, BOUGHT};
+use super::relations::{Relation, BOUGHT, BOUGHT_ON_PAGE};
 use super::view::{split_page, FollowView};
 use super::{
     day_u16, in_range, indices, purpose, same_length, Audience, InputError, Stage, FAN_CHUNK,
@@ -499,10 +499,11 @@ impl Audience {
         till.capacity_left[creator as usize] -= 1;
         till.budget_left[fan] -= price;
         let (day, cohort, orders) = (till.day, till.cohort, &mut till.orders);
+        let page_bit = if from_follow { BOUGHT_ON_PAGE } else { 0 };
         let repeat = match self.relations[fan].find_mut(creator) {
             Some(r) => {
-                let before = r.repeat_share(cohort);
-                r.flags |= BOUGHT;
+                let before = r.repeat_share(cohort, from_follow);
+                r.flags |= BOUGHT | page_bit;
                 r.orders = r.orders.saturating_add(1);
                 r.last_day = day;
                 before
@@ -514,7 +515,7 @@ impl Audience {
                         creator,
                         trust: STRANGER_TRUST,
                         last_day: day,
-                        flags: BOUGHT,
+                        flags: BOUGHT | page_bit,
                         orders: 1,
                     },
                 );

@@ -22,7 +22,7 @@ mod warm;
 
 pub use buy::{Offers, Orders};
 pub use plan::Plan;
-pub use relations::{Relation, BOUGHT, FOLLOWS, MAX_RELATIONS};
+pub use relations::{Relation, BOUGHT, BOUGHT_ON_PAGE, FOLLOWS, MAX_RELATIONS};
 pub use view::{FollowEvent, Viewing, WorksToday};
 
 use std::fmt;

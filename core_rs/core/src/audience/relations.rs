@@ -4,6 +4,9 @@
 pub const FOLLOWS: u8 = 1;
 /// The fan has bought from the creator (a later order is a repeat purchase).
 pub const BOUGHT: u8 = 2;
+/// Some of those orders came from the fan's follow page: from the cohort member its real
+/// users follow (see [`Relation::repeat_share`]).
+pub const BOUGHT_ON_PAGE: u8 = 4;
 /// Relations per fan at most: the memory of the graph is bounded by fans × this.
 pub const MAX_RELATIONS: usize = 64;
 
@@ -34,18 +37,26 @@ impl Relation {
         self.flags & BOUGHT != 0
     }
 
-    /// Share of the pair's real users for whom an order now is a repeat purchase: a
-    /// user meets a random member of a creator cohort of `cohort`, so after n orders of
-    /// the pair the member it meets has sold to it with probability 1 − (1 − 1/cohort)^n
-    /// (1 for any n ≥ 1 when a simulated creator is one real creator).
+    /// Share of the pair's real users for whom an order now is a repeat purchase. After
+    /// the pair's n orders, the share s = 1 − (1 − 1/cohort)^n of a creator cohort of
+    /// `cohort` members has sold to a user (each order met a random member). A user buys
+    /// from a member in proportion to 0.5 + its trust in it, and the pair's trust is the
+    /// mean over members: with the members that never sold at the stranger's trust, the
+    /// ones that did hold the rest, so an order lands on one of them with probability
+    /// (s·(0.5 + stranger) + trust − stranger) / (0.5 + trust). On its follow page
+    /// (`on_page`) a user meets the member it follows: once the pair has bought there, that
+    /// member has sold to every one of its users. All are 1 for any n ≥ 1 when a simulated
+    /// creator is one real creator.
     #[inline]
-    pub fn repeat_share(&self, cohort: f64) -> f64 {
+    pub fn repeat_share(&self, cohort: f64, on_page: bool) -> f64 {
         if self.orders == 0 {
             0.0
-        } else if cohort <= 1.0 {
+        } else if cohort <= 1.0 || (on_page && self.flags & BOUGHT_ON_PAGE != 0) {
             1.0
         } else {
-            1.0 - (1.0 - 1.0 / cohort).powi(self.orders as i32)
+            let sold = 1.0 - (1.0 - 1.0 / cohort).powi(self.orders as i32);
+            let (trust, stranger) = (self.trust as f64, super::STRANGER_TRUST as f64);
+            ((sold * (0.5 + stranger) + trust - stranger) / (0.5 + trust)).clamp(0.0, 1.0)
         }
     }
 }
@@ -183,17 +194,52 @@ mod tests {
     #[test]
     fn repeat_share_is_the_share_of_the_cohort_that_has_sold_to_the_fan() {
         let mut r = rel(0, 0, BOUGHT);
-        assert_eq!(r.repeat_share(1.0), 0.0, "no orders yet: never a repeat");
+        r.trust = super::super::STRANGER_TRUST;
+        assert_eq!(
+            r.repeat_share(1.0, false),
+            0.0,
+            "no orders yet: never a repeat"
+        );
         r.orders = 1;
         assert_eq!(
-            r.repeat_share(1.0),
+            r.repeat_share(1.0, false),
             1.0,
             "one creator: every later order repeats"
         );
-        assert_eq!(r.repeat_share(4.0), 0.25);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+        assert!(
+            close(r.repeat_share(4.0, false), 0.25),
+            "trust unmoved: the share sold"
+        );
         r.orders = 2;
-        assert!((r.repeat_share(4.0) - (1.0 - 0.75f64.powi(2))).abs() < 1e-12);
+        let sold = 1.0 - 0.75f64.powi(2);
+        assert!(close(r.repeat_share(4.0, false), sold));
+        assert!(
+            close(r.repeat_share(4.0, true), sold),
+            "not bought on the page yet"
+        );
+        r.flags |= BOUGHT_ON_PAGE;
+        assert_eq!(
+            r.repeat_share(4.0, true),
+            1.0,
+            "bought on the page before: the followed member sold to every user"
+        );
+        assert!(
+            close(r.repeat_share(4.0, false), sold),
+            "discovery: any member"
+        );
+        // Members that sold are trusted more, and more often chosen.
+        r.trust = 0.4;
+        let share = r.repeat_share(4.0, false);
+        assert!(share > sold && share < 1.0, "{share}");
+        assert!(close(share, (sold * 0.8 + 0.1) / 0.9));
+        r.trust = 0.05;
+        assert!(
+            r.repeat_share(4.0, false) < sold,
+            "a complaint: the sellers are shunned"
+        );
         r.orders = u8::MAX;
-        assert!(r.repeat_share(4.0) > 0.999_999);
+        r.trust = super::super::STRANGER_TRUST;
+        assert!(r.repeat_share(4.0, false) > 0.999_999);
     }
 }

@@ -209,3 +209,56 @@ fn the_parallel_warm_start_matches_the_creator_by_creator_pass() {
     );
     assert_eq!(parallel, run(true));
 }
+
+#[test]
+fn a_follow_page_order_after_one_on_the_page_is_a_whole_repeat_in_a_cohort() {
+    // Every fan follows creator 0, whose one commerce work each day takes all their views
+    // (the follow page); a creator cohort of 4 real creators per simulated one.
+    let mut a = Audience::new(vec![0; 100], vec![10.0; 100], vec![1.0; 100], 1, 1).expect("valid");
+    assert_eq!(a.warm_start(1, &[100], &[0], 1.0, 0.5), Ok(100));
+    let mut bought_before = vec![false; 100];
+    let (mut repeats, mut firsts) = (0, 0);
+    for day in 0..4u64 {
+        let plan = a.plan(3, day, &[true], 1.0).expect("plan");
+        assert_eq!(plan.screens, 0, "every view on the follow page");
+        let works = WorksToday {
+            creator: &[0],
+            impressions: &[0],
+            appeal: &[1.0],
+            category: &[0],
+            commerce: &[true],
+            engage_rate: &[0.0],
+            follow_rate: &[0.0],
+            uid: &[day as i64],
+        };
+        a.view(3, day, &works, 2, false, 1.0, &[true])
+            .expect("view");
+        let offers = Offers {
+            p_buy: &[0.05],
+            price: &[10.0],
+            reference_price: &[10.0],
+            follow_factor: 1.0,
+            cohort: 4.0,
+        };
+        let (mut capacity, mut budget) = (vec![1_000i64], vec![1e9f64; 100]);
+        let orders = a
+            .buy(3, day, &offers, &mut capacity, &mut budget)
+            .expect("buy");
+        for (i, &fan) in orders.fan.iter().enumerate() {
+            let fan = fan as usize;
+            assert!(orders.from_follow[i]);
+            // Earlier orders of the pair were all on the page: the followed member's.
+            let expected = if bought_before[fan] { 1.0 } else { 0.0 };
+            assert_eq!(orders.repeat[i], expected, "fan {fan} on day {day}");
+            repeats += bought_before[fan] as usize;
+            firsts += !bought_before[fan] as usize;
+            bought_before[fan] = true;
+            let r = a.relations_of(fan).iter().find(|r| r.creator == 0);
+            assert!(r.is_some_and(|r| r.flags & BOUGHT_ON_PAGE != 0 && r.bought()));
+        }
+    }
+    assert!(
+        repeats > 0 && firsts > 0,
+        "{repeats} repeats, {firsts} first orders"
+    );
+}
