@@ -293,7 +293,7 @@ def test_a_changed_calibration_is_refused_unless_restarted(
 def test_a_trial_killed_while_drawing_its_point_is_drawn_again_in_its_place() -> None:
     import optuna
 
-    from sim.analysis.calibration.study import STALE, _place, retry_stale
+    from sim.analysis.calibration.study import STALE, next_place, retry_stale
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study()
@@ -302,11 +302,11 @@ def test_a_trial_killed_while_drawing_its_point_is_drawn_again_in_its_place() ->
     whole.suggest_float("b", 0, 1)
     partial = study.ask()
     partial.suggest_float("a", 0, 1)  # killed before "b" was drawn
-    assert _place(study) == 2
+    assert next_place(study) == 2
     assert retry_stale(study, ["a", "b"]) == [0, 1]
     trials = study.get_trials()
     assert [t.state.name for t in trials] == ["FAIL", "FAIL", "WAITING"]
     assert all(t.user_attrs.get(STALE) for t in trials[:2])
     assert trials[2].user_attrs["retry_of"] == 0
     assert trials[2].system_attrs["fixed_params"] == whole.params
-    assert _place(study) == 1  # the retry of 0 stands at place 0; 1 is drawn again next
+    assert next_place(study) == 1  # the retry of 0 stands at place 0; 1 is drawn again next

@@ -48,6 +48,7 @@ __all__ = [
     "RETRY_OF",
     "CalibrationOutcome",
     "JobResult",
+    "next_place",
     "open_study",
     "retry_stale",
     "run_calibration",
@@ -264,7 +265,7 @@ def _start(study: optuna.Study, calibration: Calibration, client: Client) -> _Pe
     """Ask the next trial (sampled afresh, or a retry waiting) and submit its runs."""
     from sim.sweeps.cluster import TASK_RETRIES
 
-    study.sampler = _sampler(calibration, _place(study))
+    study.sampler = _sampler(calibration, next_place(study))
     trial = study.ask(_distributions(calibration))
     started = time.monotonic()
     try:
@@ -348,7 +349,7 @@ def _log_runs(
         stream.writelines(lines)
 
 
-def _place(study: optuna.Study) -> int:
+def next_place(study: optuna.Study) -> int:
     """The next trial's place: trials so far, less those failed for a retry to stand in
     for (so a resumed calibration samples as an uninterrupted one would)."""
     trials = study.get_trials(deepcopy=False)
