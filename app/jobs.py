@@ -116,6 +116,14 @@ class Pool:
     the only one its first seed needs (the baseline cached): alone on the machine it
     finishes about 1.5 times sooner on every core than on one (results are the same for any
     thread count). None on a single core."""
+    sprinting: list[Future[Any]] = field(default_factory=list)
+    """The runs given to the sprint worker: a run waits for it only while it is free."""
+
+    def sprint_free(self) -> bool:
+        """Whether the sprint worker has nothing to run (else a run queued behind another
+        would wait longer than on a one-thread worker)."""
+        self.sprinting[:] = [f for f in self.sprinting if not f.done()]
+        return self.sprint is not None and not self.sprinting
 
 
 def cpu_count() -> int:
@@ -400,8 +408,8 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
 
     The first seed's runs go first and alone: a run that has the machine to itself
     finishes sooner than two sharing it, so the first answer comes as early as it can (a
-    single first run goes to the sprint worker, on every core); the other seeds are
-    submitted once the first seed's runs are done.
+    single first run goes to the sprint worker, on every core, when that is free); the
+    other seeds are submitted once the first seed's runs are done.
     """
     workers = pool()
     runs = store()
@@ -433,7 +441,7 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
     if not leading and not first and to_run:
         leading = [to_run[0]]  # nothing to wait for: the first run still goes alone
     executor = workers.executor
-    if len(leading) == 1 and workers.sprint is not None:
+    if len(leading) == 1 and workers.sprint is not None and workers.sprint_free():
         executor = workers.sprint
     deferred: list[tuple[Task, Future[sim.RunResult]]] = []
     alone = {id(task) for task in leading}
@@ -441,6 +449,8 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
         if id(task) in alone:
             future = submit(task, executor)
             first.append(future)
+            if executor is workers.sprint:
+                workers.sprinting.append(future)
         else:
             future = Future()  # stands for the run until it is submitted
             deferred.append((task, future))

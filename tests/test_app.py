@@ -408,6 +408,33 @@ def test_stop_ends_running_runs_cleanly_and_saves_none_of_them(
     assert not list(app_dirs[jobs.RUNS_ENV].glob("**/to-stop-*/**/summary.json"))
 
 
+def test_a_lone_first_run_takes_the_sprint_worker_only_while_it_is_free(
+    app_dirs: dict[str, Path],
+) -> None:
+    """The first seed's single run goes to the worker with a Rust thread per core; queued
+    behind another run there it would wait longer than on a one-thread worker."""
+    from concurrent.futures import Future
+
+    workers = jobs.pool()
+    assert workers.sprint is not None, "these tests run on 2 cores"
+    policy = tiny_baseline().model_copy(update={"name": "sprinter"})
+    alone = jobs.start({"sprinter": policy}, (31, 32), DAYS)
+    first, second = alone.tasks
+    assert first.future in workers.sprinting and second.future not in workers.sprinting
+    busy: Future[sim.RunResult] = Future()  # the sprint worker taken by another job's run
+    workers.sprinting.append(busy)
+    try:
+        queued = jobs.start({"sprinter": policy}, (33,), DAYS)
+        assert queued.tasks[0].future not in workers.sprinting
+    finally:
+        busy.cancel()
+    for job in (alone, queued):
+        while not job.done:
+            job.wait(0.5)
+            job.poll()
+    assert all(task.result is not None for job in (alone, queued) for task in job.tasks)
+
+
 # -- Compare -------------------------------------------------------------------------------
 
 
