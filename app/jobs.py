@@ -440,16 +440,15 @@ def start(policies: dict[str, sim.Scenario], seeds: Sequence[int], days: int) ->
     leading = [task for task in to_run if task.seed == seeds[0]]
     if not leading and not first and to_run:
         leading = [to_run[0]]  # nothing to wait for: the first run still goes alone
-    executor = workers.executor
-    if len(leading) == 1 and workers.sprint is not None and workers.sprint_free():
-        executor = workers.sprint
+    sprint = workers.sprint if len(leading) == 1 and workers.sprint_free() else None
+    executor = sprint or workers.executor
     deferred: list[tuple[Task, Future[sim.RunResult]]] = []
     alone = {id(task) for task in leading}
     for task in to_run:
         if id(task) in alone:
             future = submit(task, executor)
             first.append(future)
-            if executor is workers.sprint:
+            if sprint is not None:
                 workers.sprinting.append(future)
         else:
             future = Future()  # stands for the run until it is submitted
