@@ -1,6 +1,6 @@
 """The resolution test: the baseline's platform simulated at two resolutions (the same
 DAU with 4x fewer fans, each standing for 4x the users) and the intensive results side by
-side. ``python -m tools.resolution [--days N] [--seeds N]`` prints the table that
+side. ``python -m tools.resolution [--days N] [--seeds N] [--factor N]`` prints the table that
 docs/scaling.md reports; ``tests/test_resolution.py`` asserts the invariant rows."""
 
 from __future__ import annotations
@@ -64,11 +64,12 @@ def compare(
     seeds: Sequence[int],
     days: int,
     coarse_seeds: Sequence[int] | None = None,
+    factor: int = COARSER,
 ) -> pd.DataFrame:
     """One row per quantity: the mean over seeds at each resolution (and the range over
     seeds), and their ratio. The coarse platform may run more seeds (`coarse_seeds`):
     it is cheaper and its per-seed spread is wider."""
-    low = coarser(scenario)
+    low = coarser(scenario, factor)
     rough_seeds = list(seeds if coarse_seeds is None else coarse_seeds)
     jobs = [(scenario, seed) for seed in seeds] + [(low, seed) for seed in rough_seeds]
     runs = simulate_many(jobs, days=days)
@@ -97,9 +98,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("scenario", nargs="?", default="scenarios/baseline.yaml")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument(
+        "--factor", type=int, default=COARSER, help="how many times coarser (default 4)"
+    )
     args = parser.parse_args(argv)
     scenario = load_scenario(args.scenario)
-    table = compare(scenario, spawn_seeds(scenario.run.seed, args.seeds), args.days)
+    seeds = spawn_seeds(scenario.run.seed, args.seeds)
+    table = compare(scenario, seeds, args.days, factor=args.factor)
     print(table.to_string(float_format=lambda v: f"{v:,.4g}"))
 
 

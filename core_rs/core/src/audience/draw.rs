@@ -117,6 +117,10 @@ pub fn poisson_from_mode(s: &mut Stream, lambda: f64, start: &PoissonStart) -> u
     }
 }
 
+/// How far below the bound 1 − np of P(X = 0) a uniform must lie for [`binomial`] to
+/// return 0 without computing (1 − p)^n, whose rounding error is below 1e-13.
+const ZERO_MARGIN: f64 = 1e-9;
+
 /// Binomial(n, p) by inversion with one uniform for a mean below 30 (with p ≤ 1/2 by
 /// symmetry), a rounded normal above.
 pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
@@ -132,6 +136,11 @@ pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
     let mean = n as f64 * p;
     if mean < NORMAL_FROM {
         let u = s.uniform();
+        // P(X = 0) = (1 − p)^n ≥ 1 − np: a uniform clearly below that bound is a zero
+        // without the power (the same answer: the margin dwarfs the power's rounding).
+        if u < 1.0 - mean - ZERO_MARGIN {
+            return 0;
+        }
         let q = 1.0 - p;
         let mut pk = if n <= 64 {
             q.powi(n as i32)
@@ -369,6 +378,72 @@ mod tests {
         }
         assert_eq!(binomial(&mut Stream::new(0, 0, 0, 0), 7, 1.0), 7);
         assert_eq!(binomial(&mut Stream::new(0, 0, 0, 0), 7, 0.0), 0);
+    }
+
+    /// [`binomial`] without the zero shortcut: the plain inversion it must reproduce.
+    fn binomial_without_shortcut(s: &mut Stream, n: u64, p: f64) -> u64 {
+        if n == 0 || p.is_nan() || p <= 0.0 {
+            return 0;
+        }
+        if p >= 1.0 {
+            return n;
+        }
+        if p > 0.5 {
+            return n - binomial_without_shortcut(s, n, 1.0 - p);
+        }
+        let mean = n as f64 * p;
+        if mean >= NORMAL_FROM {
+            return binomial(s, n, p);
+        }
+        let u = s.uniform();
+        let q = 1.0 - p;
+        let mut pk = if n <= 64 {
+            q.powi(n as i32)
+        } else {
+            (n as f64 * (-p).ln_1p()).exp()
+        };
+        if u <= pk {
+            return 0;
+        }
+        let ratio = p / q;
+        let mut cdf = pk;
+        let mut k = 0u64;
+        while u > cdf && k < n {
+            pk *= (n - k) as f64 * inverse(k + 1) * ratio;
+            k += 1;
+            cdf += pk;
+            if pk < 1e-18 && k as f64 > mean {
+                break;
+            }
+        }
+        k
+    }
+
+    #[test]
+    fn the_zero_shortcut_gives_the_same_draws() {
+        // Means from 1e-9 to near the normal's threshold, n from 1 to 2^40, both powers.
+        let mut cases = 0u64;
+        let mut zeros = 0u64;
+        for (i, n) in [1u64, 2, 3, 7, 64, 65, 1000, 123_457, 1 << 20, 1 << 40]
+            .into_iter()
+            .enumerate()
+        {
+            for mean in [1e-9, 1e-4, 0.01, 0.2, 0.9, 1.0, 3.0, 12.0, 29.9] {
+                let p = (mean / n as f64).min(0.5);
+                for j in 0..4000u64 {
+                    let (mut a, mut b) = (
+                        Stream::new(9, i as u64, j, 1),
+                        Stream::new(9, i as u64, j, 1),
+                    );
+                    let x = binomial(&mut a, n, p);
+                    assert_eq!(x, binomial_without_shortcut(&mut b, n, p), "{n} {p} {j}");
+                    assert_eq!(a.next_u64(), b.next_u64(), "the same stream after {n} {p}");
+                    cases += 1;
+                    zeros += (x == 0) as u64;
+                }
+            }
+        }
+        assert!(zeros > cases / 4, "{zeros} of {cases}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::profile;
 use crate::rng::Stream;
 
 /// Works per piece of the parallel pass over works in `view` (results do not depend on it).
-const WORK_GRAIN: usize = 4096;
+const WORK_GRAIN: usize = 64;
 /// Passes of the capped multinomial before the rest is apportioned to the remaining caps.
 const MAX_PASSES: usize = 16;
 
