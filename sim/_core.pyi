@@ -160,6 +160,7 @@ class Audience:
         cohort: float,
         capacity_left: npt.NDArray[np.int64],
         budget_left: npt.NDArray[np.float64],
+        seeding: npt.NDArray[np.float64] | None = None,
     ) -> tuple[
         npt.NDArray[np.int64],
         npt.NDArray[np.int64],
@@ -174,7 +175,27 @@ class Audience:
         with ``cohort`` real creators per simulated one, 1 − (1 − 1/cohort)^n after the
         pair's n earlier orders.
         ``capacity_left`` (per creator) and ``budget_left`` (per fan) are updated in
-        place."""
+        place. ``seeding`` (per work): the probability that a decision to buy waits for a
+        later day; those decisions are read with :meth:`planted`."""
+
+    def planted(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """The last ``buy``'s decisions to buy on a later day: ``(fan, work,
+        from_follow)``, one entry each, in the order they were taken."""
+
+    def book(
+        self,
+        day: int,
+        fans: npt.NDArray[np.int64],
+        creators: npt.NDArray[np.int64],
+        spend: npt.NDArray[np.float64],
+        from_follow: npt.NDArray[np.bool_],
+        cohort: float,
+    ) -> npt.NDArray[np.float64]:
+        """Book orders decided on an earlier day, after ``view`` and before ``buy``: the
+        fans' relations to the creators and their totals; returns each order's repeat
+        share. The caller checks and spends budgets and capacity."""
 
     def settle(
         self,

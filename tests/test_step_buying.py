@@ -24,11 +24,19 @@ def test_orders_respect_goods_prices_budgets_and_capacity() -> None:
     c, m = world.creators, world.merchants
     assert len(orders.price) > 0
     assert c.commerce[orders.creator].all()
-    np.testing.assert_array_equal(orders.creator, works.creator[orders.work])
-    np.testing.assert_array_equal(orders.merchant, c.merchant[orders.creator])
+    # Today's orders at today's goods and prices (the seeded ones due today come first, at
+    # the goods and price their fans saw on the day they decided).
+    today = orders.work >= 0
+    assert today.any() and (orders.decided[today] == day).all()
+    assert (orders.decided[~today] < day).all() and not today[: int((~today).sum())].any()
+    work = orders.work[today]
+    np.testing.assert_array_equal(orders.creator[today], works.creator[work])
+    np.testing.assert_array_equal(orders.uid[today], works.uid[work])
+    np.testing.assert_array_equal(orders.merchant[today], c.merchant[orders.creator[today]])
     fee = np.where(orders.shop, scenario.commerce.platform_commission, channel.EXTERNAL_FEE)
     np.testing.assert_allclose(
-        orders.price, m.price[orders.merchant] * (1.0 + channel.PASS_THROUGH * fee)
+        orders.price[today],
+        (m.price[orders.merchant] * (1.0 + channel.PASS_THROUGH * fee))[today],
     )
     assert (world.fans.budget_left >= 0).all()
     spent = np.bincount(orders.fan, weights=orders.price, minlength=len(world.fans))

@@ -28,6 +28,9 @@ def _orders(creator: list[int], price: float, complaint: list[bool]) -> Orders:
         shop=np.ones(n, bool),
         complaint=flags,
         income=np.where(flags, 0.0, price * 0.2),
+        uid=np.zeros(n, np.int64),
+        decided=np.full(n, 3, np.int64),
+        seeded_by_work=np.zeros(0, np.int64),
     )
 
 

@@ -14,8 +14,9 @@ from sim.metrics import CREATOR_COLUMNS, DAILY_METRICS, FAN_COLUMNS, RUN_KPIS
 from sim.scenario.schema import Scenario
 
 EVENT_COLUMNS = {
-    "orders.parquet": "One row per order: `day`, `fan` (who viewed the work that day), "
-    "`work` (its id), `creator`, `merchant`, `price`, `repeat` (the fan had bought from "
+    "orders.parquet": "One row per order: `day`, `fan` (who viewed the work on the day it "
+    "decided), `work` (its id), `decided` (that day: `day`, or earlier for a short video's "
+    "seeded interest), `creator`, `merchant`, `price`, `repeat` (the fan had bought from "
     "the creator before), `from_follow` (a follow-page view), `channel` (`shop` or "
     "`external`), `returned` (a complaint: returned).",
     "follows.parquet": "One row per follow event: `day`, `fan`, `creator`, `kind` "

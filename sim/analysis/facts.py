@@ -269,9 +269,11 @@ def _gmv_per_follower_span(creators: pd.DataFrame) -> float:
 
 
 def _live_gmv_mid_tier(creators: pd.DataFrame) -> float:
-    """Best single-live GMV (real yuan) of creators with 0.1%-0.5% of fans as followers."""
+    """Best one-day live GMV (real yuan) of a creator with 0.1%-0.5% of fans as followers
+    on the day of that live ("粉丝大约50万的时候")."""
     c = creators
-    mid = c[(c["follower_share_of_fans"] >= 0.001) & (c["follower_share_of_fans"] <= 0.005)]
+    share = c["max_live_follower_share"]
+    mid = c[(share >= 0.001) & (share <= 0.005)]
     return float(mid["max_live_gmv_real"].max()) if len(mid) else math.nan
 
 

@@ -105,7 +105,7 @@ OMITTED: dict[str, str] = {
     "commerce.event_days": "moves the festival rather than scaling a behaviour",
     **dict.fromkeys(
         ("commerce.buy_rate", "commerce.live_multiplier", "commerce.trust_gain",
-         "commerce.trust_loss"),
+         "commerce.trust_loss", "commerce.seeding_share", "commerce.seeding_days"),
         FANS_BEHAVIOUR,
     ),
 }  # fmt: skip

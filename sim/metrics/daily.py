@@ -64,6 +64,7 @@ def measure(
     real_income = c.income_30d * scenario.population.per_creator_scale
     tiers = np.digitize(real_followers, FOLLOWER_TIERS[:2], right=True)
     n_orders = len(orders.price)
+    live_order = (orders.work >= 0) & feed.live[np.maximum(orders.work, 0)]
     gmv = float(orders.price.sum())
     views = seen.views
     views_all = int(views.sum())
@@ -120,6 +121,9 @@ def measure(
         "median_income_tier3": _median(real_income[commerce & (tiers == 2)]),
         "repeat_purchase_rate": float(orders.repeat.mean()) if n_orders else 0.0,
         "follow_page_order_share": float(orders.from_follow.mean()) if n_orders else 0.0,
+        "seeded_order_share": float((orders.decided < day).mean()) if n_orders else 0.0,
+        "seeded_waiting": len(world.seeded),
+        "live_gmv_share": float(orders.price[live_order].sum() / gmv) if gmv else 0.0,
         "complaint_rate": float(orders.complaint.mean()) if n_orders else 0.0,
         "mean_price": float(orders.price.mean()) if n_orders else 0.0,
         "mean_supplier_cost": float(orders.cost.mean()) if n_orders else 0.0,

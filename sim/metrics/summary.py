@@ -59,6 +59,8 @@ def creator_table(model: EcosystemModel) -> pd.DataFrame:
             "orders": c.orders,
             "gmv_per_follower": np.where(followers > 0, c.gmv / np.maximum(followers, 1), np.nan),
             "max_live_gmv_real": c.max_live_gmv * scale,
+            "max_live_follower_share": c.max_live_followers
+            / (len(model.world.fans) * scenario.population.creator_scale),
             "event_gmv_real": c.event_gmv * scale,
             "event_orders_real": c.event_orders * scale,
             "quality": c.quality,
@@ -134,6 +136,10 @@ def run_kpis(daily: pd.DataFrame, initial_commerce_creators: int) -> dict[str, f
         "commerce_creator_growth_monthly": float(growth),
         "repeat_purchase_rate": _order_weighted(daily, "repeat_purchase_rate", orders),
         "complaint_rate": _order_weighted(daily, "complaint_rate", orders),
+        "seeded_order_share": _order_weighted(daily, "seeded_order_share", orders),
+        "live_gmv_share": float((daily["live_gmv_share"] * daily["gmv"]).sum() / gmv)
+        if gmv
+        else 0.0,
         "mean_price": float(daily["gmv"].sum() / orders) if orders else 0.0,
         "commerce_reach_share_mean": float(last["commerce_reach_share"].mean()),
         "views_per_fan_median": float(daily["views_per_fan_median"].mean()),

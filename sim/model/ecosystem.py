@@ -144,14 +144,15 @@ class EcosystemModel(mesa.Model):  # type: ignore[misc]
         settlement.record_milestones(world.creators, scenario, day)
         climbing = slice(0, len(works))
         works.gmv = works.gmv + settled.work_gmv[climbing]
+        promotion.record_lives(world.creators, works, settled.work_gmv[climbing])
+        # A decision to buy later converts as an order does (the platform sees the click).
         score = promotion.conversion(
             seen.engaged[climbing],
-            settled.work_orders[climbing],
+            settled.work_orders[climbing] + orders.seeded_by_work[climbing],
             seen.views[climbing],
             scenario.traffic.conversion_prior,
         )
         world.pipeline = promotion.promote(world.creators, scenario, day, works, score)
-        promotion.retire_lives(world.creators, works, world.pipeline)
         world.recent = promotion.keep_recent(world.recent, served.posted, day)
         self._update_agents(turnover)
         self.today = measure(

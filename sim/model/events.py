@@ -22,13 +22,15 @@ class EventLog:
     follows: list[pd.DataFrame] = field(default_factory=list)
 
     def record(self, day: int, world: World, works: Works, orders: Orders) -> None:
-        """Keep today's orders (with the work's uid) and the audience's follow events."""
+        """Keep today's orders (with the work's uid and the day the fan decided: earlier
+        for a short video's seeded interest) and the audience's follow events."""
         self.orders.append(
             pd.DataFrame(
                 {
                     "day": np.full(len(orders.fan), day, np.int64),
                     "fan": orders.fan,
-                    "work": works.uid[orders.work],
+                    "work": orders.uid,
+                    "decided": orders.decided,
                     "creator": orders.creator,
                     "merchant": orders.merchant,
                     "price": orders.price,

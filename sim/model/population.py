@@ -189,6 +189,7 @@ def make_creators(
         gmv=np.zeros(n),
         orders=np.zeros(n, np.int64),
         max_live_gmv=np.zeros(n),
+        max_live_followers=np.zeros(n, np.int64),
         event_gmv=np.zeros(n),
         event_orders=np.zeros(n, np.int64),
         income_30d=np.zeros(n),

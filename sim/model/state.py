@@ -103,6 +103,10 @@ class Creators(Table):
     gmv: F64
     orders: I64
     max_live_gmv: F64
+    """GMV of the creator's best live stream: one day's stream (a live that keeps
+    converting is pushed again the next day, as another day's stream)."""
+    max_live_followers: I64
+    """The creator's followers on the day of that stream."""
     event_gmv: F64
     """GMV on the festival's days (F9's best creator)."""
     event_orders: I64
@@ -155,6 +159,33 @@ class Works:
         return Works(
             *(np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self))
         )
+
+
+@dataclass
+class Seeded(Table):
+    """Decisions to buy on a later day, one row each, in the order they were taken."""
+
+    fan: I64
+    creator: I64
+    merchant: I64
+    uid: I64
+    """The work whose view seeded the decision."""
+    price: F64
+    shop: Bool
+    share: F64
+    """The creator's share of the price (commission or margin, less its part of the fee)."""
+    from_follow: Bool
+    decided: I64
+    due: I64
+
+    @staticmethod
+    def empty() -> Seeded:
+        i, f, b = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool)
+        return Seeded(i, i, i, i, f, b, f, b, i, i)
+
+    def take(self, rows: I64 | Bool) -> Seeded:
+        """The decisions at `rows` (indices or a mask)."""
+        return Seeded(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
 RECENT_DAYS = 7
@@ -219,6 +250,8 @@ class World:
     """Short videos of the last `RECENT_DAYS` days: the older works that fill the feed
     when new and climbing works cannot, and that the follow page shows."""
     income_window: IncomeWindow
+    seeded: Seeded = field(default_factory=lambda: Seeded.empty())
+    """Decisions to buy on a later day that a short video seeded (种草), not yet due."""
     next_uid: int = 0
     head_throttle: float = 1.0
     """Factor on head creators' climbing quotas today: the platform lowers it while

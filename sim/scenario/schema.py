@@ -215,6 +215,19 @@ class CommercePolicy(BaseModel):
     live_multiplier: Float = Field(
         17.01, ge=1, le=100, description="Purchase-probability multiplier for live streams."
     )
+    seeding_share: Float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the decisions to buy from a short video that wait for a later "
+        "day (种草, then 拔草); a live stream sells within the stream.",
+    )
+    seeding_days: Float = Field(
+        3.0,
+        ge=1,
+        le=14,
+        description="Mean days from the short video to the order of a decision that waits.",
+    )
     trust_gain: Float = Field(
         0.05, ge=0, le=1, description="Trust a fan gains in a creator after a good purchase."
     )

@@ -127,6 +127,7 @@ fn main() {
             reference_price: &price,
             follow_factor: 3.0,
             cohort: 1.0,
+            seeding: &[],
         };
         let mut capacity = vec![1000i64; creators];
         let orders = audience

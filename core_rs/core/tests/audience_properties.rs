@@ -261,6 +261,7 @@ fn run_day(
         reference_price: &reference,
         follow_factor: 2.0,
         cohort: 1.0,
+        seeding: &[],
     };
     let before_buy = snapshot(a);
     let capacity_before = capacity.to_vec();
@@ -657,6 +658,7 @@ fn bad_inputs_name_the_argument() {
         reference_price: &[1.0],
         follow_factor: 1.0,
         cohort: 1.0,
+        seeding: &[],
     };
     assert_eq!(
         argument(

@@ -88,6 +88,8 @@ type TotalsTuple<'py> = (
 #[pyclass(module = "sim._core")]
 pub struct Audience {
     inner: audience::Audience,
+    /// The last `buy`'s decisions to buy on a later day: (fan, work, from_follow).
+    planted: (Vec<i64>, Vec<i64>, Vec<bool>),
 }
 
 #[pymethods]
@@ -122,7 +124,10 @@ impl Audience {
             n_creators,
         )
         .map_err(value_error)?;
-        Ok(Audience { inner })
+        Ok(Audience {
+            inner,
+            planted: Default::default(),
+        })
     }
 
     #[getter]
@@ -264,8 +269,10 @@ impl Audience {
     /// Turn today's views into orders: (fan, work, creator, price, repeat, from_follow)
     /// per order; `repeat` is the share of the order's real users who had bought from the
     /// creator they met (`cohort` real creators per simulated one). `capacity_left` (per creator) and `budget_left` (per fan) are updated in
-    /// place.
+    /// place. `seeding` (per work, optional): the probability that a decision to buy is
+    /// put off to a later day; those decisions are read with `planted`.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (seed, day, p_buy, price, reference_price, follow_factor, cohort, capacity_left, budget_left, seeding=None))]
     fn buy<'py>(
         &mut self,
         py: Python<'py>,
@@ -278,12 +285,14 @@ impl Audience {
         cohort: f64,
         mut capacity_left: PyReadwriteArray1<'py, i64>,
         mut budget_left: PyReadwriteArray1<'py, f64>,
+        seeding: Option<PyReadonlyArray1<'py, f64>>,
     ) -> PyResult<OrderTuple<'py>> {
         let (pb, pr, rp) = (
             contiguous(&p_buy),
             contiguous(&price),
             contiguous(&reference_price),
         );
+        let sd = seeding.as_ref().map(contiguous);
         let capacity = writeable("capacity_left", &mut capacity_left, "int64")?;
         let budget = writeable("budget_left", &mut budget_left, "float64")?;
         let offers = Offers {
@@ -292,11 +301,17 @@ impl Audience {
             reference_price: &rp,
             follow_factor,
             cohort,
+            seeding: sd.as_deref().unwrap_or(&[]),
         };
         let inner = &mut self.inner;
-        let o = py
+        let mut o = py
             .detach(|| inner.buy(seed, day, &offers, capacity, budget))
             .map_err(value_error)?;
+        self.planted = (
+            std::mem::take(&mut o.planted_fan),
+            std::mem::take(&mut o.planted_work),
+            std::mem::take(&mut o.planted_from_follow),
+        );
         Ok((
             o.fan.into_pyarray(py),
             o.work.into_pyarray(py),
@@ -305,6 +320,46 @@ impl Audience {
             o.repeat.into_pyarray(py),
             o.from_follow.into_pyarray(py),
         ))
+    }
+
+    /// The last `buy`'s decisions to buy on a later day: (fan, work, from_follow), one
+    /// entry each, in the order they were taken.
+    fn planted<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Int64<'py>, Int64<'py>, Bound<'py, PyArray1<bool>>) {
+        (
+            self.planted.0.clone().into_pyarray(py),
+            self.planted.1.clone().into_pyarray(py),
+            self.planted.2.clone().into_pyarray(py),
+        )
+    }
+
+    /// Book orders decided on an earlier day, after `view` and before `buy`: the fans'
+    /// relations to the creators and their totals; returns each order's repeat share.
+    /// The caller checks and spends budgets and capacity.
+    #[allow(clippy::too_many_arguments)]
+    fn book<'py>(
+        &mut self,
+        py: Python<'py>,
+        day: u64,
+        fans: PyReadonlyArray1<'py, i64>,
+        creators: PyReadonlyArray1<'py, i64>,
+        spend: PyReadonlyArray1<'py, f64>,
+        from_follow: PyReadonlyArray1<'py, bool>,
+        cohort: f64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (f, c, sp, ff) = (
+            contiguous(&fans),
+            contiguous(&creators),
+            contiguous(&spend),
+            contiguous(&from_follow),
+        );
+        let booked = self
+            .inner
+            .book(day, &f, &c, &sp, &ff, cohort)
+            .map_err(value_error)?;
+        Ok(booked.repeat.into_pyarray(py))
     }
 
     /// Move trust after settlement: up by `(trust_gain/cohort)·(1 − trust)` after a good

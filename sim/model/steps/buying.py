@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.state import F64, I64, Bool, Works, World
-from sim.model.steps import content
+from sim.model.steps import content, seeding
 from sim.model.steps.channel import PASS_THROUGH, SHOP_GUARANTEE, Channels, choose_channels
 from sim.scenario.schema import Scenario
 
@@ -30,10 +30,12 @@ COMPLAINT_GOOD = 0.01
 
 @dataclass
 class Orders:
-    """The day's orders, one entry per order."""
+    """The day's orders, one entry per order: first those decided on earlier days (a
+    short video's seeded interest, due today), then today's."""
 
     fan: I64
     work: I64
+    """Index in today's works; -1 for an order decided on an earlier day."""
     creator: I64
     merchant: I64
     price: F64
@@ -44,6 +46,13 @@ class Orders:
     shop: Bool
     complaint: Bool
     income: F64
+    uid: I64
+    """The work whose view led to the order (today's, or the one that seeded it)."""
+    decided: I64
+    """The day the fan decided to buy: today, or the day a short video seeded it."""
+    seeded_by_work: I64
+    """Per today's work, the decisions to buy it seeded for a later day (the platform
+    sees them, as clicks on the goods, the day they are made)."""
 
 
 def purchase_intent(
@@ -83,16 +92,25 @@ def buy(
     works: Works,
     rng: np.random.Generator,
 ) -> Orders:
-    """Orders of the day: each from a fan who viewed the work today (Rust), within its
-    monthly budget and the creator's capacity, in the channel its creator chose today;
-    then whether each order draws a complaint."""
-    c, m, catalogue = world.creators, world.merchants, world.catalogue
+    """Orders of the day: first the decisions of earlier days due today (`seeding`), then
+    today's, each from a fan who viewed the work today (Rust), within its monthly budget
+    and the creator's capacity, in the channel its creator chose today; a short video's
+    buyer may put the order off (种草); then whether each order draws a complaint."""
+    c, m, catalogue, s = world.creators, world.merchants, world.catalogue, scenario
     if day % 30 == 0:
         world.fans.budget_left = world.fans.monthly_budget.copy()
     mer_of_work = np.maximum(c.merchant[works.creator], 0)
     reference = catalogue.reference_price[m.category[mer_of_work]]
     capacity = np.where(c.alive, c.capacity, 0).astype(np.int64)
     channels = choose_channels(world, scenario, works, VALUE_ELASTICITY, rng)
+    kept = np.where(c.sells_own[works.creator], OWN_GOODS_INCOME, m.commission[mer_of_work])
+    share = np.maximum(kept - (1.0 - PASS_THROUGH) * channels.fee, 0.0)
+    # The fans made the due decisions first: they take budget and capacity first.
+    due, _lapsed = seeding.due_orders(world, day, capacity, world.fans.budget_left)
+    due_repeat = world.audience.book(
+        day, due.fan, due.creator, due.price, due.from_follow, s.population.creator_scale
+    )
+    selling = content.carrying_goods(c, works)
     fan, idx, order_creator, price, repeat, from_follow = world.audience.buy(
         seed,
         day,
@@ -100,27 +118,32 @@ def buy(
         channels.price,
         reference,
         FOLLOW_BUY_FACTOR,
-        scenario.population.creator_scale,
+        s.population.creator_scale,
         capacity,
         world.fans.budget_left,
+        seeding.seeding_chance(scenario, works, selling),
     )
-    order_merchant = c.merchant[order_creator]
-    own = c.sells_own[order_creator]
-    external = channels.external[idx]
+    seeded_by_work = seeding.plant(
+        world, scenario, day, works, channels.price, ~channels.external, share, rng
+    )
+    order_merchant = np.concatenate([due.merchant, c.merchant[order_creator]])
     bad = m.bad[order_merchant]
-    complaint = rng.random(idx.size) < np.where(bad, COMPLAINT_BAD, COMPLAINT_GOOD)
-    kept = np.where(own, OWN_GOODS_INCOME, m.commission[order_merchant])
-    share = np.maximum(kept - (1.0 - PASS_THROUGH) * channels.fee[idx], 0.0)
+    n = len(order_merchant)
+    complaint = rng.random(n) < np.where(bad, COMPLAINT_BAD, COMPLAINT_GOOD)
+    price_all = np.concatenate([due.price, price])
     return Orders(
-        fan=fan,
-        work=idx,
-        creator=order_creator,
+        fan=np.concatenate([due.fan, fan]),
+        work=np.concatenate([np.full(len(due), -1, np.int64), idx]),
+        creator=np.concatenate([due.creator, order_creator]),
         merchant=order_merchant,
-        price=price,
+        price=price_all,
         cost=world.suppliers.unit_cost[m.supplier[order_merchant]],
-        repeat=repeat,
-        from_follow=from_follow,
-        shop=~external,
+        repeat=np.concatenate([due_repeat, repeat]),
+        from_follow=np.concatenate([due.from_follow, from_follow]),
+        shop=np.concatenate([due.shop, ~channels.external[idx]]),
         complaint=complaint,
-        income=np.where(complaint, 0.0, price * share),
+        income=np.where(complaint, 0.0, price_all * np.concatenate([due.share, share[idx]])),
+        uid=np.concatenate([due.uid, works.uid[idx]]),
+        decided=np.concatenate([due.decided, np.full(len(idx), day, np.int64)]),
+        seeded_by_work=seeded_by_work,
     )

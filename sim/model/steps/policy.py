@@ -26,7 +26,6 @@ from sim.model.population import (
     merchant_prices,
 )
 from sim.model.state import Bool, World
-from sim.model.steps.promotion import retire_lives
 from sim.scenario.schema import Scenario, lever_paths
 
 __all__ = ["HOOKS", "apply_changes", "changed_levers", "move_share"]
@@ -136,10 +135,10 @@ def end_climbs_past_the_last_stage(
     world: World, before: Scenario, after: Scenario, _rng: np.random.Generator
 ) -> None:
     """Stage quotas: with fewer stages, works in the pipeline past the new last stage stop
-    climbing (a live stream among them is over); with more, the top works climb on."""
+    climbing (a live stream among them is over: its days are recorded as they happen);
+    with more, the top works climb on."""
     pipeline = world.pipeline
     keep = pipeline.stage <= len(after.traffic.stage_quotas)
-    retire_lives(world.creators, pipeline, pipeline.take(keep))
     world.pipeline = pipeline.take(keep)
 
 

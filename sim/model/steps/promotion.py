@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.state import I64, RECENT_DAYS, Creators, Works
+from sim.model.state import F64, I64, RECENT_DAYS, Creators, Works
 from sim.scenario.schema import Scenario
 
 ORDER_WEIGHT = 20.0
@@ -43,10 +43,21 @@ def promote(
     return promoted
 
 
-def retire_lives(creators: Creators, works: Works, promoted: Works) -> None:
-    """A live stream that stops climbing is over: keep its GMV if it is the creator's best."""
-    done = works.live & ~np.isin(works.uid, promoted.uid)
-    np.maximum.at(creators.max_live_gmv, works.creator[done], works.gmv[done])
+def record_lives(creators: Creators, works: Works, day_gmv: F64) -> None:
+    """Each live stream is one day's stream (F8b): a creator's best day of live GMV, and
+    its followers that day. A live that converts climbs, and its creator goes live again
+    the next day with the traffic it earned: the next day's stream counts on its own."""
+    live = np.flatnonzero(works.live & (day_gmv > 0))
+    if live.size == 0:
+        return
+    # The creator's best live of today (a creator has at most one live a day; if not,
+    # the last of the highest).
+    live = live[np.argsort(day_gmv[live], kind="stable")]
+    best = np.zeros(len(creators))
+    best[works.creator[live]] = day_gmv[live]
+    better = best > creators.max_live_gmv
+    creators.max_live_gmv[better] = best[better]
+    creators.max_live_followers[better] = creators.followers[better]
 
 
 def keep_recent(recent: Works, posted: Works, day: int) -> Works:

@@ -89,13 +89,15 @@ def settle(
     earning = income > 0
     c.zero_income_days = np.where(earning, 0, c.zero_income_days + 1)
     shop_gmv = float(orders.price[orders.shop].sum())
+    # Today's works earn today's orders (the due ones belong to works of earlier days).
+    work, work_price = orders.work[orders.work >= 0], orders.price[orders.work >= 0]
     return Settlement(
         income=income,
         gmv=gmv,
         orders=count,
         complaints=complaints,
-        work_orders=np.bincount(orders.work, minlength=len(works)).astype(np.int64),
-        work_gmv=np.bincount(orders.work, weights=orders.price, minlength=len(works)),
+        work_orders=np.bincount(work, minlength=len(works)).astype(np.int64),
+        work_gmv=np.bincount(work, weights=work_price, minlength=len(works)),
         platform_revenue=s.commerce.platform_commission * shop_gmv,
         penalised=int(caught.sum()),
         penalised_bad=int(caught_bad.sum()),

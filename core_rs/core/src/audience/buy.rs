@@ -30,6 +30,18 @@ pub struct Offers<'a> {
     /// Real creators per simulated creator (`creator_scale`): what one order tells about
     /// the real pairs of a (fan, creator) pair (see [`Relation::repeat_share`]).
     pub cohort: f64,
+    /// Per work, the probability that a fan who decides to buy orders on a later day
+    /// instead (种草 then 拔草: a short video seeds interest); 0 for live streams. Such a
+    /// decision is not an order today: it is returned in [`Orders::planted_fan`], and the
+    /// caller books it on its day with [`Audience::book`]. Empty: 0 for every work.
+    pub seeding: &'a [f64],
+}
+
+impl Offers<'_> {
+    #[inline]
+    fn seeding(&self, w: usize) -> f64 {
+        self.seeding.get(w).copied().unwrap_or(0.0)
+    }
 }
 
 /// The day's orders, one entry each, in the order they were taken.
@@ -44,6 +56,21 @@ pub struct Orders {
     pub repeat: Vec<f64>,
     /// The order came from a follow-page view (else from a discovery view).
     pub from_follow: Vec<bool>,
+    /// Follows undone because a new buyer relation needed the slot.
+    pub evicted_follows: u64,
+    /// Decisions to buy on a later day (see [`Offers::seeding`]): the fan, the work it
+    /// viewed today, and whether it viewed it on its follow page. They used no budget
+    /// or capacity today.
+    pub planted_fan: Vec<i64>,
+    pub planted_work: Vec<i64>,
+    pub planted_from_follow: Vec<bool>,
+}
+
+/// The relation side of orders booked by [`Audience::book`], one entry per order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Booked {
+    /// As [`Orders::repeat`].
+    pub repeat: Vec<f64>,
     /// Follows undone because a new buyer relation needed the slot.
     pub evicted_follows: u64,
 }
@@ -76,6 +103,8 @@ struct DiscoveryDraw {
     p_max: f64,
     /// Reference price over price.
     ratio: f64,
+    /// Probability that a decision to buy is put off to a later day.
+    seeding: f64,
 }
 
 impl DiscoveryDraw {
@@ -87,6 +116,7 @@ impl DiscoveryDraw {
             p_buy,
             p_max: (p_buy * MAX_TRUST_TERM).min(1.0),
             ratio: offers.reference_price[w] / offers.price[w],
+            seeding: offers.seeding(w),
         }
     }
 }
@@ -97,6 +127,8 @@ struct Pick {
     fan: u32,
     trust: f32,
     keep: bool,
+    /// The fan puts the purchase off to a later day.
+    plant: bool,
     after: Stream,
 }
 
@@ -141,6 +173,13 @@ impl Till<'_> {
     fn lost_a_relation(&self, fan: usize) -> bool {
         self.evicted_from[fan / 64] >> (fan % 64) & 1 != 0
     }
+
+    /// A decision to buy on a later day: no budget, capacity or relation changes today.
+    fn plant(&mut self, fan: usize, work: usize, from_follow: bool) {
+        self.orders.planted_fan.push(fan as i64);
+        self.orders.planted_work.push(work as i64);
+        self.orders.planted_from_follow.push(from_follow);
+    }
 }
 
 impl Audience {
@@ -179,11 +218,13 @@ impl Audience {
             cohort: offers.cohort,
             evicted_from: vec![0; self.n_fans().div_ceil(64)],
         };
-        for (fan, work) in candidates {
+        for (fan, work, plant) in candidates {
             let (fan, work) = (fan as usize, work as usize);
             let creator = viewed.work_creator[work];
             let price = offers.price[work];
-            if till.capacity_left[creator as usize] > 0 && till.budget_left[fan] >= price {
+            if plant {
+                till.plant(fan, work, true);
+            } else if till.capacity_left[creator as usize] > 0 && till.budget_left[fan] >= price {
                 self.order(&mut till, fan, work, creator, price, true);
             }
         }
@@ -210,15 +251,17 @@ impl Audience {
                     let trust = self.trust_in(pick.fan as usize, creator);
                     live = trust.to_bits() != pick.trust.to_bits();
                 }
-                let (fan, keep) = if live {
-                    let (fan, _, keep) = self.draw_pick(&viewed, &mut s, &draw, w);
-                    (fan, keep)
+                let (fan, keep, plant) = if live {
+                    let (fan, _, keep, plant) = self.draw_pick(&viewed, &mut s, &draw, w);
+                    (fan, keep, plant)
                 } else {
                     s = pick.after;
-                    (pick.fan as usize, pick.keep)
+                    (pick.fan as usize, pick.keep, pick.plant)
                 };
                 debug_assert!(p_buy > 0.0);
-                if keep && till.budget_left[fan] >= price {
+                if plant {
+                    till.plant(fan, w, false);
+                } else if keep && till.budget_left[fan] >= price {
                     self.order(&mut till, fan, w, creator, price, false);
                 }
             }
@@ -253,6 +296,18 @@ impl Audience {
             ));
         }
         in_range("p_buy", offers.p_buy, Some(1.0))?;
+        if !offers.seeding.is_empty() {
+            if offers.seeding.len() != n_works {
+                return Err(InputError::new(
+                    "seeding",
+                    format!(
+                        "length {} does not match the {n_works} works viewed today",
+                        offers.seeding.len()
+                    ),
+                ));
+            }
+            in_range("seeding", offers.seeding, Some(1.0))?;
+        }
         in_range("price", offers.price, None)?;
         in_range("reference_price", offers.reference_price, None)?;
         if let Some(w) = (0..n_works).find(|&w| offers.p_buy[w] > 0.0 && offers.price[w] <= 0.0) {
@@ -323,14 +378,16 @@ impl Audience {
         s: &mut Stream,
         draw: &DiscoveryDraw,
         w: usize,
-    ) -> (usize, f32, bool) {
+    ) -> (usize, f32, bool, bool) {
         let fan = viewed.discovery_viewer(s, w, draw.views, &self.fans_by_category);
         let trust = self.trust_in(fan, draw.creator);
         let p = (draw.p_buy * (0.5 + trust as f64)).min(1.0);
         // The price test only when the thinning keeps the candidate (its power is dear).
         let keep = s.uniform() * draw.p_max < p
             && s.uniform() < draw.ratio.powf(self.sensitivity[fan] as f64).min(1.0);
-        (fan, trust, keep)
+        // Put off to a later day: a draw only where the work seeds interest.
+        let plant = keep && draw.seeding > 0.0 && s.uniform() < draw.seeding;
+        (fan, trust, keep, plant)
     }
 
     /// The discovery purchase candidates of every work on offer with discovery views,
@@ -352,11 +409,12 @@ impl Audience {
                 let start = s;
                 let picks = (0..n)
                     .map(|_| {
-                        let (fan, trust, keep) = self.draw_pick(viewed, &mut s, &draw, w);
+                        let (fan, trust, keep, plant) = self.draw_pick(viewed, &mut s, &draw, w);
                         Pick {
                             fan: fan as u32,
                             trust,
                             keep,
+                            plant,
                             after: s,
                         }
                     })
@@ -366,9 +424,9 @@ impl Audience {
             .collect()
     }
 
-    /// Follow-page purchase candidates (fan, work) that accepted the price, per fan in
-    /// parallel with the fan's own stream; fans in order.
-    fn follow_candidates(&self, seed: u64, day: u64, offers: &Offers<'_>) -> Vec<(u32, u32)> {
+    /// Follow-page purchase candidates (fan, work, put off to a later day) that accepted
+    /// the price, per fan in parallel with the fan's own stream; fans in order.
+    fn follow_candidates(&self, seed: u64, day: u64, offers: &Offers<'_>) -> Vec<(u32, u32, bool)> {
         let viewed = &self.viewed;
         // Creators with a work on offer today: a fan following none of them on its page
         // has no candidate, and its page need not be split over works.
@@ -384,7 +442,7 @@ impl Audience {
         // entry without an offer draws nothing); otherwise split every page again.
         let commerce_only =
             (0..offers.p_buy.len()).all(|w| offers.p_buy[w] <= 0.0 || viewed.commerce[w]);
-        let parts: Vec<Vec<(u32, u32)>> = self
+        let parts: Vec<Vec<(u32, u32, bool)>> = self
             .today
             .pages
             .par_iter()
@@ -475,9 +533,11 @@ impl Audience {
                         let w = e.work as usize;
                         let ratio = offers.reference_price[w] / offers.price[w];
                         let fair = ratio.powf(self.sensitivity[fan] as f64).min(1.0);
+                        let seeding = offers.seeding(w);
                         for _ in 0..n {
                             if s.uniform() < fair {
-                                out.push((fan as u32, e.work));
+                                let plant = seeding > 0.0 && s.uniform() < seeding;
+                                out.push((fan as u32, e.work, plant));
                             }
                         }
                     }
@@ -500,15 +560,52 @@ impl Audience {
     ) {
         till.capacity_left[creator as usize] -= 1;
         till.budget_left[fan] -= price;
-        let (day, cohort, orders) = (till.day, till.cohort, &mut till.orders);
+        let (repeat, evicted) = self.remember(
+            fan,
+            creator,
+            till.day,
+            till.cohort,
+            from_follow,
+            &mut till.events,
+        );
+        if evicted.is_some() {
+            till.evicted_from[fan / 64] |= 1 << (fan % 64);
+        }
+        if evicted.is_some_and(|r| r.follows()) {
+            till.orders.evicted_follows += 1;
+        }
+        let orders = &mut till.orders;
+        orders.fan.push(fan as i64);
+        orders.work.push(work as i64);
+        orders.creator.push(creator as i64);
+        orders.price.push(price);
+        orders.repeat.push(repeat);
+        orders.from_follow.push(from_follow);
+        self.totals.spend[fan] += price;
+    }
+
+    /// What an order leaves on the fan's side: its relation to the creator (bought, on
+    /// the page or not; a new relation at the stranger's trust, evicting the stalest when
+    /// the list is full) and its order count. Returns the order's repeat share and the
+    /// evicted relation.
+    fn remember(
+        &mut self,
+        fan: usize,
+        creator: u32,
+        day: u16,
+        cohort: f64,
+        from_follow: bool,
+        events: &mut Vec<super::FollowEvent>,
+    ) -> (f64, Option<Relation>) {
         let page_bit = if from_follow { BOUGHT_ON_PAGE } else { 0 };
-        let repeat = match self.relations[fan].find_mut(creator) {
+        self.totals.orders[fan] += 1;
+        match self.relations[fan].find_mut(creator) {
             Some(r) => {
                 let before = r.repeat_share(cohort, from_follow);
                 r.flags |= BOUGHT | page_bit;
                 r.orders = r.orders.saturating_add(1);
                 r.last_day = day;
-                before
+                (before, None)
             }
             None => {
                 let evicted = self.insert_relation(
@@ -521,24 +618,62 @@ impl Audience {
                         orders: 1,
                     },
                 );
-                if evicted.is_some() {
-                    till.evicted_from[fan / 64] |= 1 << (fan % 64);
-                }
-                if evicted.is_some_and(|r| r.follows()) {
-                    orders.evicted_follows += 1;
-                }
-                self.unfollow_evicted(fan, evicted, &mut till.events);
-                0.0
+                self.unfollow_evicted(fan, evicted, events);
+                (0.0, evicted)
             }
-        };
-        self.totals.orders[fan] += 1;
-        self.totals.spend[fan] += price;
-        orders.fan.push(fan as i64);
-        orders.work.push(work as i64);
-        orders.creator.push(creator as i64);
-        orders.price.push(price);
-        orders.repeat.push(repeat);
-        orders.from_follow.push(from_follow);
+        }
+    }
+
+    /// Book orders decided on an earlier day (see [`Offers::seeding`]) on the fans'
+    /// side: relation, repeat share, totals. Call after `view` and before `buy` of the
+    /// day; the caller has checked budgets and capacity and spends them. Orders in the
+    /// given order; `spend` adds to the fans' totals.
+    pub fn book(
+        &mut self,
+        day: u64,
+        fans: &[i64],
+        creators: &[i64],
+        spend: &[f64],
+        from_follow: &[bool],
+        cohort: f64,
+    ) -> Result<Booked, InputError> {
+        self.expect_stage(Stage::Viewed, day, "book")?;
+        let day16 = day_u16(day)?;
+        same_length(&[
+            ("fans", fans.len()),
+            ("creators", creators.len()),
+            ("spend", spend.len()),
+            ("from_follow", from_follow.len()),
+        ])?;
+        indices("fans", fans, self.n_fans())?;
+        indices("creators", creators, self.n_creators())?;
+        in_range("spend", spend, None)?;
+        if !cohort.is_finite() || cohort < 1.0 {
+            return Err(InputError::new(
+                "cohort",
+                format!("must be finite and at least 1, got {cohort}"),
+            ));
+        }
+        let mut events = std::mem::take(&mut self.viewed.events);
+        let mut booked = Booked::default();
+        for i in 0..fans.len() {
+            let fan = fans[i] as usize;
+            let (repeat, evicted) = self.remember(
+                fan,
+                creators[i] as u32,
+                day16,
+                cohort,
+                from_follow[i],
+                &mut events,
+            );
+            if evicted.is_some_and(|r| r.follows()) {
+                booked.evicted_follows += 1;
+            }
+            booked.repeat.push(repeat);
+            self.totals.spend[fan] += spend[i];
+        }
+        self.viewed.events = events;
+        Ok(booked)
     }
 
     /// Trust after settlement: `trust += (gain/cohort)·(1 − trust)` after a good order,

@@ -97,6 +97,7 @@ fn calls_come_in_order() {
         reference_price: &[1.0],
         follow_factor: 1.0,
         cohort: 1.0,
+        seeding: &[],
     };
     let (mut capacity, mut budget) = (vec![0i64; 2], vec![0.0f64; 100]);
     assert!(a.buy(0, 4, &offers, &mut capacity, &mut budget).is_err());
@@ -151,6 +152,7 @@ fn discovery_picks_drawn_ahead_match_the_serial_draws_when_orders_evict() {
         reference_price: &price,
         follow_factor: 1.0,
         cohort: 1.0,
+        seeding: &[],
     };
     let run = |redraw: bool| {
         let mut b = a.clone();
@@ -239,6 +241,7 @@ fn a_follow_page_order_after_one_on_the_page_is_a_whole_repeat_in_a_cohort() {
             reference_price: &[10.0],
             follow_factor: 1.0,
             cohort: 4.0,
+            seeding: &[],
         };
         let (mut capacity, mut budget) = (vec![1_000i64], vec![1e9f64; 100]);
         let orders = a
@@ -260,5 +263,116 @@ fn a_follow_page_order_after_one_on_the_page_is_a_whole_repeat_in_a_cohort() {
     assert!(
         repeats > 0 && firsts > 0,
         "{repeats} repeats, {firsts} first orders"
+    );
+}
+
+/// A day of 100 fans following creators 0 and 1, each with one commerce work today
+/// (follow page and discovery), ready to `buy`.
+fn shopping_day(day: u64) -> (Audience, Vec<f64>) {
+    let mut a = followed();
+    let plan = a.plan(4, day, &[true, true], 0.5).expect("plan");
+    let impressions = [plan.screens as i64, plan.screens as i64];
+    let works = WorksToday {
+        creator: &[0, 1],
+        impressions: &impressions,
+        appeal: &[1.0, 1.0],
+        category: &[0, 0],
+        commerce: &[true, true],
+        engage_rate: &[0.0, 0.0],
+        follow_rate: &[0.0, 0.0],
+        uid: &[10, 11],
+    };
+    a.view(4, day, &works, 1, false, 1.0, &[true, true])
+        .expect("view");
+    (a, vec![1.0, 1.0])
+}
+
+fn offers<'a>(price: &'a [f64], seeding: &'a [f64]) -> Offers<'a> {
+    Offers {
+        p_buy: &[0.05, 0.05],
+        price,
+        reference_price: price,
+        follow_factor: 1.0,
+        cohort: 1.0,
+        seeding,
+    }
+}
+
+#[test]
+fn no_seeding_is_the_same_day_as_before() {
+    let (a, price) = shopping_day(0);
+    let run = |seeding: &[f64]| {
+        let mut b = a.clone();
+        let (mut capacity, mut budget) = (vec![1000i64; 2], vec![100.0f64; 100]);
+        let orders = b
+            .buy(5, 0, &offers(&price, seeding), &mut capacity, &mut budget)
+            .expect("buy");
+        (orders, capacity, budget)
+    };
+    let (none, zeros) = (run(&[]), run(&[0.0, 0.0]));
+    assert!(!none.0.fan.is_empty());
+    assert_eq!(none, zeros);
+    assert!(none.0.planted_fan.is_empty());
+}
+
+#[test]
+fn seeded_decisions_are_not_orders_today_and_are_booked_later() {
+    let (mut a, price) = shopping_day(0);
+    let (mut capacity, mut budget) = (vec![1000i64; 2], vec![100.0f64; 100]);
+    let orders = a
+        .buy(
+            5,
+            0,
+            &offers(&price, &[1.0, 0.0]),
+            &mut capacity,
+            &mut budget,
+        )
+        .expect("buy");
+    // Work 0 seeds every decision: none of its orders is today's; work 1 sells.
+    assert!(orders.work.iter().all(|&w| w == 1));
+    assert!(!orders.work.is_empty());
+    assert!(!orders.planted_fan.is_empty());
+    assert!(orders.planted_work.iter().all(|&w| w == 0));
+    assert_eq!(
+        capacity[0], 1000,
+        "a decision for later uses no capacity today"
+    );
+    let spent: f64 = budget.iter().map(|b| 100.0 - b).sum();
+    assert_eq!(spent, orders.fan.len() as f64);
+    assert!(orders.planted_from_follow.iter().any(|&f| f));
+    assert!(orders.planted_from_follow.iter().any(|&f| !f));
+    // The next day (after `view`), the decisions are booked: every fan follows creator 0
+    // with no purchase yet, so the first booking of a fan is no repeat, a second one is.
+    let before: u32 = a.fan_totals().orders.iter().sum();
+    let mut b = a.clone();
+    quiet_day(&mut b, 1, &[true, true]);
+    let fans = orders.planted_fan.clone();
+    let creators = vec![0i64; fans.len()];
+    let spend = vec![1.0; fans.len()];
+    let page = orders.planted_from_follow.clone();
+    assert_eq!(
+        b.book(2, &fans, &creators, &spend, &page, 1.0)
+            .unwrap_err()
+            .argument,
+        "day"
+    );
+    let booked = b
+        .book(1, &fans, &creators, &spend, &page, 1.0)
+        .expect("book");
+    let mut seen = std::collections::HashSet::new();
+    for (&fan, &repeat) in fans.iter().zip(&booked.repeat) {
+        assert_eq!(repeat, if seen.insert(fan) { 0.0 } else { 1.0 });
+        assert!(b
+            .relations_of(fan as usize)
+            .iter()
+            .any(|r| r.creator == 0 && r.bought()));
+    }
+    let after: u32 = b.fan_totals().orders.iter().sum();
+    assert_eq!(after - before, fans.len() as u32);
+    assert_eq!(
+        b.book(1, &[0], &[2], &[1.0], &[false], 1.0)
+            .unwrap_err()
+            .argument,
+        "creators"
     );
 }
