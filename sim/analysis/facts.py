@@ -123,7 +123,7 @@ FACTS: tuple[Fact, ...] = (
          "每天吸引超过1亿消费者", (100e6, 140e6), log=True),
     Fact("F8a", "orders of magnitude of GMV per follower (p5-p95), creators >= 10k followers",
          "粉丝的数量和创造的收入并不是成正比的", (2.0, 3.5), spread=0.5),
-    Fact("F8b", "best one-live GMV of a creator with 0.1-0.5% of DAU as followers (yuan)",
+    Fact("F8b", "best one-day live GMV, creator with 0.1-0.5% of DAU as followers that day",
          "一次直播中卖出了超过1000万元", (10e6, 50e6), log=True),
     Fact("F9a", "platform orders over the two festival days (real-equivalent)",
          "2天内创造了超过5000万的订单", (50e6, 100e6), log=True),

@@ -105,8 +105,13 @@ OMITTED: dict[str, str] = {
     "commerce.event_days": "moves the festival rather than scaling a behaviour",
     **dict.fromkeys(
         ("commerce.buy_rate", "commerce.live_multiplier", "commerce.trust_gain",
-         "commerce.trust_loss", "commerce.seeding_share", "commerce.seeding_days"),
+         "commerce.trust_loss"),
         FANS_BEHAVIOUR,
+    ),
+    **dict.fromkeys(
+        ("commerce.seeding_share", "commerce.seeding_days"),
+        "when fans buy what a short video seeded (种草), set rather than fitted: its paired "
+        "effect is in docs/calibration.md",
     ),
 }  # fmt: skip
 """Settings of the traffic and commerce groups left out of the table, with the reason."""
