@@ -50,9 +50,9 @@ RESOLUTION_NOTE = (
     "(tiny: 40x), each standing for 4x the users and creators. The resolution test in "
     "docs/scaling.md (the calibrated baseline at 50k fans x 4000 against 200k x 1000, "
     "8 seeds of a year) finds the incomes by follower tier, the Ginis, the ordinary "
-    "shares, GMV per day, views per fan, commerce reach and days to 1M followers within "
-    "10%, and repeat purchase 0.87x, within the seeds' noise but not within 10%: read "
-    "repeat purchase at full resolution. Noise between seeds is wider at the coarser "
+    "shares, GMV per day, views per fan, commerce reach and repeat purchase within 10%, "
+    "and days to 1M followers 0.90x, within the seeds' noise (18%) but just outside 10%: "
+    "read days to 1M at full resolution. Noise between seeds is wider at the coarser "
     "resolutions."
 )
 
