@@ -71,8 +71,7 @@ def test_due_decisions_take_budget_and_capacity_in_turn_and_lapse_when_the_selle
 def test_live_streams_sell_within_the_stream() -> None:
     model = warm_model(3)
     works = model.world.pipeline
-    selling = np.ones(len(works), bool)
-    chance = seeding.seeding_chance(model.config, works, selling)
+    chance = seeding.seeding_chance(model.config, works)
     assert (chance[works.live] == 0).all()
     assert (chance[~works.live] == model.config.commerce.seeding_share).all()
 

@@ -8,6 +8,7 @@ classes of :mod:`sim.model.agents` are handles over rows, derived from these tab
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,10 @@ class Table:
 
     def __len__(self) -> int:
         return len(getattr(self, fields(self)[0].name))
+
+    def take(self, rows: I64 | Bool) -> Self:
+        """The rows at `rows` (indices or a mask), as a new table of the same type."""
+        return type(self)(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     def extend(self, other: Table) -> None:
         """Append the rows of another table of the same type."""
@@ -117,7 +122,7 @@ class Creators(Table):
 
 
 @dataclass
-class Works:
+class Works(Table):
     """Works in the climbing pipeline: posted today (stage 0) or promoted yesterday."""
 
     uid: I64
@@ -134,9 +139,6 @@ class Works:
     posted: I64
     """Day the work was posted."""
 
-    def __len__(self) -> int:
-        return len(self.uid)
-
     @staticmethod
     def empty() -> Works:
         return Works(
@@ -150,10 +152,6 @@ class Works:
             np.zeros(0),
             np.zeros(0, np.int64),
         )
-
-    def take(self, rows: I64 | Bool) -> Works:
-        """The works at `rows` (indices or a mask)."""
-        return Works(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     def concat(self, other: Works) -> Works:
         return Works(
@@ -182,10 +180,6 @@ class Seeded(Table):
     def empty() -> Seeded:
         i, f, b = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool)
         return Seeded(i, i, i, i, f, b, f, b, i, i)
-
-    def take(self, rows: I64 | Bool) -> Seeded:
-        """The decisions at `rows` (indices or a mask)."""
-        return Seeded(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
 RECENT_DAYS = 7

@@ -355,11 +355,11 @@ impl Audience {
             contiguous(&spend),
             contiguous(&from_follow),
         );
-        let booked = self
+        let repeat = self
             .inner
             .book(day, &f, &c, &sp, &ff, cohort)
             .map_err(value_error)?;
-        Ok(booked.repeat.into_pyarray(py))
+        Ok(repeat.into_pyarray(py))
     }
 
     /// Move trust after settlement: up by `(trust_gain/cohort)·(1 − trust)` after a good

@@ -110,7 +110,6 @@ def buy(
     due_repeat = world.audience.book(
         day, due.fan, due.creator, due.price, due.from_follow, s.population.creator_scale
     )
-    selling = content.carrying_goods(c, works)
     fan, idx, order_creator, price, repeat, from_follow = world.audience.buy(
         seed,
         day,
@@ -121,7 +120,7 @@ def buy(
         s.population.creator_scale,
         capacity,
         world.fans.budget_left,
-        seeding.seeding_chance(scenario, works, selling),
+        seeding.seeding_chance(scenario, works),
     )
     seeded_by_work = seeding.plant(
         world, scenario, day, works, channels.price, ~channels.external, share, rng

@@ -47,14 +47,11 @@ def record_lives(creators: Creators, works: Works, day_gmv: F64) -> None:
     """Each live stream is one day's stream (F8b): a creator's best day of live GMV, and
     its followers that day. A live that converts climbs, and its creator goes live again
     the next day with the traffic it earned: the next day's stream counts on its own."""
-    live = np.flatnonzero(works.live & (day_gmv > 0))
-    if live.size == 0:
+    live = works.live & (day_gmv > 0)
+    if not live.any():
         return
-    # The creator's best live of today (a creator has at most one live a day; if not,
-    # the last of the highest).
-    live = live[np.argsort(day_gmv[live], kind="stable")]
-    best = np.zeros(len(creators))
-    best[works.creator[live]] = day_gmv[live]
+    best = np.zeros(len(creators))  # the creator's best live of today
+    np.maximum.at(best, works.creator[live], day_gmv[live])
     better = best > creators.max_live_gmv
     creators.max_live_gmv[better] = best[better]
     creators.max_live_followers[better] = creators.followers[better]

@@ -20,11 +20,11 @@ SEEDING_WINDOW = 14
 """Days after which a seeded interest that has not turned into an order lapses."""
 
 
-def seeding_chance(scenario: Scenario, works: Works, selling: Bool) -> F64:
+def seeding_chance(scenario: Scenario, works: Works) -> F64:
     """Per work, the probability that a decision to buy waits for a later day: the
-    seeding share for short videos with goods, 0 for live streams."""
-    share = scenario.commerce.seeding_share
-    chance: F64 = np.where(selling & ~works.live, share, 0.0)
+    seeding share for short videos, 0 for live streams (works without goods have no
+    buyers to decide)."""
+    chance: F64 = np.where(works.live, 0.0, scenario.commerce.seeding_share)
     return chance
 
 

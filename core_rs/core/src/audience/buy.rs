@@ -66,15 +66,6 @@ pub struct Orders {
     pub planted_from_follow: Vec<bool>,
 }
 
-/// The relation side of orders booked by [`Audience::book`], one entry per order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Booked {
-    /// As [`Orders::repeat`].
-    pub repeat: Vec<f64>,
-    /// Follows undone because a new buyer relation needed the slot.
-    pub evicted_follows: u64,
-}
-
 /// Works per piece of the parallel pass over works (results do not depend on it). Fine:
 /// a few works with many views hold most of the day's candidates (4096 took 29 ms where
 /// 64 takes 18, baseline days 200-250, two threads).
@@ -286,27 +277,9 @@ impl Audience {
             ("price", offers.price.len()),
             ("reference_price", offers.reference_price.len()),
         ])?;
-        if offers.p_buy.len() != n_works {
-            return Err(InputError::new(
-                "p_buy",
-                format!(
-                    "length {} does not match the {n_works} works viewed today",
-                    offers.p_buy.len()
-                ),
-            ));
-        }
-        in_range("p_buy", offers.p_buy, Some(1.0))?;
+        per_work("p_buy", offers.p_buy, n_works)?;
         if !offers.seeding.is_empty() {
-            if offers.seeding.len() != n_works {
-                return Err(InputError::new(
-                    "seeding",
-                    format!(
-                        "length {} does not match the {n_works} works viewed today",
-                        offers.seeding.len()
-                    ),
-                ));
-            }
-            in_range("seeding", offers.seeding, Some(1.0))?;
+            per_work("seeding", offers.seeding, n_works)?;
         }
         in_range("price", offers.price, None)?;
         in_range("reference_price", offers.reference_price, None)?;
@@ -319,12 +292,7 @@ impl Audience {
                 ),
             ));
         }
-        if !offers.cohort.is_finite() || offers.cohort < 1.0 {
-            return Err(InputError::new(
-                "cohort",
-                format!("must be finite and at least 1, got {}", offers.cohort),
-            ));
-        }
+        check_cohort(offers.cohort)?;
         if !offers.follow_factor.is_finite() || offers.follow_factor < 0.0 {
             return Err(InputError::new(
                 "follow_factor",
@@ -627,7 +595,8 @@ impl Audience {
     /// Book orders decided on an earlier day (see [`Offers::seeding`]) on the fans'
     /// side: relation, repeat share, totals. Call after `view` and before `buy` of the
     /// day; the caller has checked budgets and capacity and spends them. Orders in the
-    /// given order; `spend` adds to the fans' totals.
+    /// given order; `spend` adds to the fans' totals. Returns each order's repeat share
+    /// (as [`Orders::repeat`]).
     pub fn book(
         &mut self,
         day: u64,
@@ -636,7 +605,7 @@ impl Audience {
         spend: &[f64],
         from_follow: &[bool],
         cohort: f64,
-    ) -> Result<Booked, InputError> {
+    ) -> Result<Vec<f64>, InputError> {
         self.expect_stage(Stage::Viewed, day, "book")?;
         let day16 = day_u16(day)?;
         same_length(&[
@@ -648,17 +617,12 @@ impl Audience {
         indices("fans", fans, self.n_fans())?;
         indices("creators", creators, self.n_creators())?;
         in_range("spend", spend, None)?;
-        if !cohort.is_finite() || cohort < 1.0 {
-            return Err(InputError::new(
-                "cohort",
-                format!("must be finite and at least 1, got {cohort}"),
-            ));
-        }
+        check_cohort(cohort)?;
         let mut events = std::mem::take(&mut self.viewed.events);
-        let mut booked = Booked::default();
+        let mut repeat = Vec::with_capacity(fans.len());
         for i in 0..fans.len() {
             let fan = fans[i] as usize;
-            let (repeat, evicted) = self.remember(
+            let (share, _) = self.remember(
                 fan,
                 creators[i] as u32,
                 day16,
@@ -666,14 +630,11 @@ impl Audience {
                 from_follow[i],
                 &mut events,
             );
-            if evicted.is_some_and(|r| r.follows()) {
-                booked.evicted_follows += 1;
-            }
-            booked.repeat.push(repeat);
+            repeat.push(share);
             self.totals.spend[fan] += spend[i];
         }
         self.viewed.events = events;
-        Ok(booked)
+        Ok(repeat)
     }
 
     /// Trust after settlement: `trust += (gain/cohort)·(1 − trust)` after a good order,
@@ -704,12 +665,7 @@ impl Audience {
                 ));
             }
         }
-        if !cohort.is_finite() || cohort < 1.0 {
-            return Err(InputError::new(
-                "cohort",
-                format!("must be finite and at least 1, got {cohort}"),
-            ));
-        }
+        check_cohort(cohort)?;
         // One order moves the trust of one member of the creator cohort: the pair's trust
         // (the mean over its real pairs) moves by 1/cohort of the step.
         let (trust_gain, trust_loss) = (trust_gain / cohort, trust_loss / cohort);
@@ -728,4 +684,29 @@ impl Audience {
         }
         Ok(())
     }
+}
+
+/// One value per work of the day, each in [0, 1]; the error names the argument.
+fn per_work(name: &'static str, values: &[f64], n_works: usize) -> Result<(), InputError> {
+    if values.len() != n_works {
+        return Err(InputError::new(
+            name,
+            format!(
+                "length {} does not match the {n_works} works viewed today",
+                values.len()
+            ),
+        ));
+    }
+    in_range(name, values, Some(1.0))
+}
+
+/// Real creators per simulated one: finite and at least 1.
+fn check_cohort(cohort: f64) -> Result<(), InputError> {
+    if !cohort.is_finite() || cohort < 1.0 {
+        return Err(InputError::new(
+            "cohort",
+            format!("must be finite and at least 1, got {cohort}"),
+        ));
+    }
+    Ok(())
 }

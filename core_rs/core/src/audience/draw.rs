@@ -141,32 +141,39 @@ pub fn binomial(s: &mut Stream, n: u64, p: f64) -> u64 {
         if u < 1.0 - mean - ZERO_MARGIN {
             return 0;
         }
-        let q = 1.0 - p;
-        let mut pk = if n <= 64 {
-            q.powi(n as i32)
-        } else {
-            (n as f64 * (-p).ln_1p()).exp()
-        };
-        if u <= pk {
-            return 0;
-        }
-        let ratio = p / q;
-        let mut cdf = pk;
-        let mut k = 0u64;
-        while u > cdf && k < n {
-            pk *= (n - k) as f64 * inverse(k + 1) * ratio;
-            k += 1;
-            cdf += pk;
-            // Past the mean the terms only shrink: stop once they no longer move the sum.
-            if pk < 1e-18 && k as f64 > mean {
-                break;
-            }
-        }
-        return k;
+        return binomial_inversion(u, n, p, mean);
     }
     let sd = (mean * (1.0 - p)).sqrt();
     let x = (mean + sd * s.normal() + 0.5).floor();
     x.clamp(0.0, n as f64) as u64
+}
+
+/// The inversion of Binomial(n, p) (p ≤ 1/2, mean `n·p` below 30) from zero: the
+/// smallest k with u ≤ P(X ≤ k).
+#[inline]
+fn binomial_inversion(u: f64, n: u64, p: f64, mean: f64) -> u64 {
+    let q = 1.0 - p;
+    let mut pk = if n <= 64 {
+        q.powi(n as i32)
+    } else {
+        (n as f64 * (-p).ln_1p()).exp()
+    };
+    if u <= pk {
+        return 0;
+    }
+    let ratio = p / q;
+    let mut cdf = pk;
+    let mut k = 0u64;
+    while u > cdf && k < n {
+        pk *= (n - k) as f64 * inverse(k + 1) * ratio;
+        k += 1;
+        cdf += pk;
+        // Past the mean the terms only shrink: stop once they no longer move the sum.
+        if pk < 1e-18 && k as f64 > mean {
+            break;
+        }
+    }
+    k
 }
 
 /// Binomial(n, p) conditioned on at least one success (n ≥ 1, 0 < p ≤ 1): inversion from
@@ -395,28 +402,7 @@ mod tests {
         if mean >= NORMAL_FROM {
             return binomial(s, n, p);
         }
-        let u = s.uniform();
-        let q = 1.0 - p;
-        let mut pk = if n <= 64 {
-            q.powi(n as i32)
-        } else {
-            (n as f64 * (-p).ln_1p()).exp()
-        };
-        if u <= pk {
-            return 0;
-        }
-        let ratio = p / q;
-        let mut cdf = pk;
-        let mut k = 0u64;
-        while u > cdf && k < n {
-            pk *= (n - k) as f64 * inverse(k + 1) * ratio;
-            k += 1;
-            cdf += pk;
-            if pk < 1e-18 && k as f64 > mean {
-                break;
-            }
-        }
-        k
+        binomial_inversion(s.uniform(), n, p, mean)
     }
 
     #[test]

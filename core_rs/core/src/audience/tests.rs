@@ -356,11 +356,11 @@ fn seeded_decisions_are_not_orders_today_and_are_booked_later() {
             .argument,
         "day"
     );
-    let booked = b
+    let repeats = b
         .book(1, &fans, &creators, &spend, &page, 1.0)
         .expect("book");
     let mut seen = std::collections::HashSet::new();
-    for (&fan, &repeat) in fans.iter().zip(&booked.repeat) {
+    for (&fan, &repeat) in fans.iter().zip(&repeats) {
         assert_eq!(repeat, if seen.insert(fan) { 0.0 } else { 1.0 });
         assert!(b
             .relations_of(fan as usize)
